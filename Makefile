@@ -1,0 +1,57 @@
+# salesmesh: `make demo` runs the product, `make test` runs every test.
+# Both bootstrap the environment themselves on a fresh machine.
+
+VENV      := .venv
+BIN       := $(VENV)/bin
+PORT      ?= 8000
+# Demo data lives beside the checkout unless the caller points elsewhere.
+export SALESMESH_DATA_DIR ?= $(CURDIR)/var
+# uv must never download an interpreter here: it uses the one in .venv.
+export UV_PYTHON_DOWNLOADS := never
+export UV_PROJECT_ENVIRONMENT := $(CURDIR)/$(VENV)
+UV        := $(BIN)/uv
+SALESMESH := $(BIN)/salesmesh
+
+.PHONY: demo test lint pytest install messages clean help
+
+help:
+	@echo "make demo   install, migrate, seed the demo company and serve http://127.0.0.1:$(PORT)"
+	@echo "make test   install and run the whole suite (lint, types, import contracts, tests)"
+
+# The venv is rebuilt only when the lock or the project metadata change,
+# which keeps a second `make demo` fast.
+$(VENV)/.synced: uv.lock pyproject.toml
+	@test -x $(BIN)/python || { PY=$$(scripts/find-python) && "$$PY" -m venv $(VENV); }
+	@test -x $(UV) || $(BIN)/python -m pip install --quiet --disable-pip-version-check "uv>=0.9"
+	$(UV) sync --frozen --python $(BIN)/python --quiet
+	@touch $@
+
+install: $(VENV)/.synced
+
+demo: install
+	$(SALESMESH) migrate --no-input
+	$(SALESMESH) seed-demo --if-empty
+	@echo ""
+	@echo "salesmesh is starting on http://127.0.0.1:$(PORT)/  (Ctrl-C stops it)"
+	$(SALESMESH) runserver 127.0.0.1:$(PORT)
+
+lint: install
+	$(BIN)/ruff check .
+	$(BIN)/mypy
+	$(BIN)/lint-imports
+
+# pytest exits 5 when it collected nothing: that is a broken suite, say so.
+pytest: install
+	@env -u SALESMESH_DATA_DIR $(BIN)/pytest $(PYTEST_ARGS) || { rc=$$?; \
+		[ $$rc -ne 5 ] || echo "make: pytest collected no tests - the suite is broken" >&2; \
+		exit $$rc; }
+
+test: lint pytest
+
+# Refresh the translation catalogs after changing user-facing strings.
+messages: install
+	cd src/salesmesh && ../../$(SALESMESH) makemessages -l zh_Hans --no-obsolete \
+		--ignore 'demo/names.py' && ../../$(SALESMESH) compilemessages -l zh_Hans
+
+clean:
+	rm -rf $(VENV) var .pytest_cache .mypy_cache .ruff_cache

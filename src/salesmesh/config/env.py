@@ -1,0 +1,138 @@
+"""Read configuration from the environment, failing with one clear line.
+
+Settings modules call these helpers instead of touching ``os.environ``
+directly, so that every misconfiguration surfaces as a ``ConfigError`` whose
+message the ``salesmesh`` command prints without a traceback.
+"""
+
+from __future__ import annotations
+
+import os
+import secrets
+from pathlib import Path
+from typing import Any
+
+import dj_database_url
+
+
+class ConfigError(Exception):
+    """A setting read from the environment is missing or invalid."""
+
+
+TRUE_WORDS = frozenset({"1", "true", "yes", "on"})
+FALSE_WORDS = frozenset({"0", "false", "no", "off", ""})
+
+# How long a SQLite writer waits for the lock before giving up, in seconds.
+# Long enough for a bulk import's commit to finish; short enough that a stuck
+# writer is reported rather than hanging a web request forever.
+SQLITE_BUSY_TIMEOUT_S = 20
+
+SUPPORTED_SCHEMES = frozenset({"postgres", "postgresql", "pgsql", "sqlite"})
+
+
+def env_bool(name: str, *, default: bool) -> bool:
+    """Read a boolean such as DEBUG=1 / DEBUG=false."""
+    raw = os.environ.get(name)
+    if raw is None:
+        return default
+    word = raw.strip().lower()
+    if word in TRUE_WORDS:
+        return True
+    if word in FALSE_WORDS:
+        return False
+    raise ConfigError(f"{name}={raw!r} is not a boolean; use 1/0, true/false, yes/no or on/off")
+
+
+def env_list(name: str, *, default: list[str]) -> list[str]:
+    """Read a comma-separated list such as ALLOWED_HOSTS=a.example,b.example."""
+    raw = os.environ.get(name)
+    if raw is None:
+        return default
+    return [item.strip() for item in raw.split(",") if item.strip()]
+
+
+def data_dir() -> Path:
+    """The directory holding the SQLite database, the dev secret and uploads."""
+    raw = os.environ.get("SALESMESH_DATA_DIR")
+    if raw:
+        path = Path(raw).expanduser()
+    else:
+        xdg = os.environ.get("XDG_DATA_HOME") or str(Path.home() / ".local" / "share")
+        path = Path(xdg) / "salesmesh"
+    try:
+        path.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise ConfigError(f"SALESMESH_DATA_DIR {path} cannot be created: {exc.strerror}") from exc
+    return path.resolve()
+
+
+def database(default_sqlite_path: Path) -> dict[str, Any]:
+    """DATABASES['default'] from DATABASE_URL, or the embedded SQLite file."""
+    url = os.environ.get("DATABASE_URL", "").strip()
+    if not url:
+        return sqlite_database(default_sqlite_path)
+    scheme = url.split("://", 1)[0] if "://" in url else ""
+    if scheme not in SUPPORTED_SCHEMES:
+        raise ConfigError(
+            f"DATABASE_URL scheme {scheme + '://' if scheme else '(none)'} is not supported; "
+            "use postgres://user@host:5432/dbname or sqlite:////absolute/path.sqlite3"
+        )
+    try:
+        config: dict[str, Any] = dict(dj_database_url.parse(url, conn_max_age=60))
+    except Exception as exc:  # the library raises several unrelated types
+        raise ConfigError(
+            "DATABASE_URL is not a valid URL (special characters in the password must be "
+            "%-encoded); expected e.g. postgres://user@127.0.0.1:5432/salesmesh"
+        ) from exc
+    if scheme == "sqlite":
+        return sqlite_database(Path(config["NAME"]))
+    if not config.get("NAME"):
+        raise ConfigError(
+            "DATABASE_URL names no database; add it after the host, e.g. .../salesmesh"
+        )
+    config["CONN_HEALTH_CHECKS"] = True
+    return config
+
+
+def sqlite_database(path: Path) -> dict[str, Any]:
+    """SQLite tuned for a small multi-user web app: WAL, busy timeout, IMMEDIATE writes."""
+    return {
+        "ENGINE": "django.db.backends.sqlite3",
+        "NAME": str(path),
+        "OPTIONS": {
+            # IMMEDIATE takes the write lock when a transaction starts, so two
+            # writers queue on the busy timeout instead of one failing with
+            # "database is locked" when it upgrades a read lock.
+            "transaction_mode": "IMMEDIATE",
+            "timeout": SQLITE_BUSY_TIMEOUT_S,
+            # WAL lets readers proceed while one writer commits; NORMAL sync is
+            # durable across application crashes, which is what WAL needs.
+            "init_command": (
+                "PRAGMA journal_mode=WAL;PRAGMA synchronous=NORMAL;PRAGMA foreign_keys=ON;"
+            ),
+        },
+    }
+
+
+def dev_secret_key(directory: Path) -> str:
+    """A secret generated once per data directory and kept there (0600)."""
+    path = directory / "secret_key"
+    if path.exists():
+        return path.read_text(encoding="ascii").strip()
+    key = secrets.token_urlsafe(50)
+    # O_EXCL: if two processes race, one wins and the other reads its key.
+    try:
+        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    except FileExistsError:
+        return path.read_text(encoding="ascii").strip()
+    with os.fdopen(fd, "w", encoding="ascii") as handle:
+        handle.write(key)
+    return key
+
+
+def required(name: str, *, why: str) -> str:
+    """A variable that must be set, e.g. SECRET_KEY in production."""
+    value = os.environ.get(name, "").strip()
+    if not value:
+        raise ConfigError(f"{name} must be set: {why}")
+    return value

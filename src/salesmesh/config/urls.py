@@ -1,0 +1,14 @@
+"""The URL map: the web app, Django's auth and admin, and the language switch."""
+
+from django.contrib import admin
+from django.contrib.auth.decorators import login_not_required
+from django.urls import include, path
+from django.views.i18n import set_language
+
+urlpatterns = [
+    path("", include("salesmesh.web.urls")),
+    path("accounts/", include("django.contrib.auth.urls")),
+    # The login page offers the language switch too, so it must work signed out.
+    path("i18n/setlang/", login_not_required(set_language), name="set_language"),
+    path("admin/", admin.site.urls),
+]

@@ -1,0 +1,198 @@
+"""Reads of the org tree; each loads in a fixed number of queries.
+
+``units_visible_to`` is the one place that decides which org units a person
+may see; every list, dashboard and export scopes through it.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from dataclasses import dataclass, field
+from datetime import date
+from functools import reduce
+from operator import or_
+
+from django.db.models import Q, QuerySet
+
+from salesmesh.core.calendar import tenure_months
+from salesmesh.org.models import ExamKind, ExamResult, Membership, OrgUnit, Role, UnitKind, User
+
+
+def unit_ancestors(*, unit: OrgUnit) -> list[OrgUnit]:
+    """The unit's ancestors from the root down, in one query."""
+    return list(OrgUnit.objects.get_ancestors(unit))
+
+
+def unit_descendants(*, unit: OrgUnit, include_self: bool = False) -> QuerySet[OrgUnit]:
+    """The unit's whole subtree in path order, as one query."""
+    queryset = OrgUnit.objects.filter(path__startswith=unit.path).order_by("path")
+    return queryset if include_self else queryset.exclude(pk=unit.pk)
+
+
+def user_is_admin(*, user: User) -> bool:
+    """Superusers and holders of the admin role see the whole organisation."""
+    if user.is_superuser:
+        return True
+    return Membership.objects.filter(user=user, role=Role.ADMIN).exists()
+
+
+def units_visible_to(*, user: User) -> QuerySet[OrgUnit]:
+    """Units whose data the user may see: managed subtrees plus their own units."""
+    if not user.is_authenticated or not user.is_active:
+        return OrgUnit.objects.none()
+    if user_is_admin(user=user):
+        return OrgUnit.objects.all()
+    managed_paths = list(
+        OrgUnit.objects.filter(
+            Q(manager=user) | Q(memberships__user=user, memberships__role=Role.MANAGER)
+        ).values_list("path", flat=True)
+    )
+    scope = Q(memberships__user=user)
+    if managed_paths:
+        scope |= reduce(or_, (Q(path__startswith=path) for path in managed_paths))
+    visible_ids = OrgUnit.objects.filter(scope).values("pk")
+    return OrgUnit.objects.filter(pk__in=visible_ids)
+
+
+@dataclass
+class TreeNode:
+    """One unit on the home page's org tree, with its children and headcount."""
+
+    unit: OrgUnit
+    visible: bool
+    headcount: int = 0
+    children: list[TreeNode] = field(default_factory=list)
+
+    @property
+    def subtree_headcount(self) -> int:
+        return self.headcount + sum(child.subtree_headcount for child in self.children)
+
+
+def org_tree_for(*, user: User) -> list[TreeNode]:
+    """The visible part of the org tree, ancestors included as context (4 queries)."""
+    visible = list(units_visible_to(user=user).select_related("manager").order_by("path"))
+    if not visible:
+        return []
+    visible_paths = {unit.path for unit in visible}
+    steplen = OrgUnit.steplen
+    context_paths = {
+        unit.path[:end] for unit in visible for end in range(steplen, len(unit.path), steplen)
+    } - visible_paths
+    context = (
+        list(OrgUnit.objects.filter(path__in=context_paths).select_related("manager"))
+        if context_paths
+        else []
+    )
+    # A person with two roles in one unit counts once.
+    headcounts = Counter(
+        unit_id
+        for unit_id, _user_id in Membership.objects.filter(unit__in=visible)
+        .values_list("unit_id", "user_id")
+        .distinct()
+    )
+    nodes = {
+        unit.path: TreeNode(
+            unit=unit, visible=unit.path in visible_paths, headcount=headcounts.get(unit.pk, 0)
+        )
+        for unit in sorted([*visible, *context], key=lambda u: u.path)
+    }
+    roots: list[TreeNode] = []
+    for path, node in nodes.items():
+        parent = nodes.get(path[:-steplen])
+        if parent is None:
+            roots.append(node)
+        else:
+            parent.children.append(node)
+    return roots
+
+
+def members_of(*, units: QuerySet[OrgUnit] | list[OrgUnit]) -> QuerySet[Membership]:
+    """Memberships of the given units with their people, in one query."""
+    return (
+        Membership.objects.filter(unit__in=units)
+        .select_related("user", "unit")
+        .order_by("unit__path", "role", "user__username")
+    )
+
+
+@dataclass(frozen=True)
+class PersonRow:
+    """A person's role in a unit with the attributes the paradigms use."""
+
+    membership: Membership
+    tenure_months: int | None
+    product_exam: ExamResult | None
+    scenario_exam: ExamResult | None
+
+    @property
+    def user(self) -> User:
+        return self.membership.user
+
+    @property
+    def unit(self) -> OrgUnit:
+        return self.membership.unit
+
+
+def people_in(*, units: QuerySet[OrgUnit] | list[OrgUnit], as_of: date) -> list[PersonRow]:
+    """Everyone with a role in ``units``, with tenure and latest exams (2 queries)."""
+    memberships = list(members_of(units=units))
+    latest: dict[tuple[int, str], ExamResult] = {}
+    exams = ExamResult.objects.filter(user_id__in={m.user_id for m in memberships}).order_by(
+        "user_id", "kind", "taken_on"
+    )
+    for exam in exams:
+        latest[(exam.user_id, exam.kind)] = exam  # ascending date: the last one wins
+    return [
+        PersonRow(
+            membership=m,
+            tenure_months=(tenure_months(m.user.hire_date, as_of) if m.user.hire_date else None),
+            product_exam=latest.get((m.user_id, ExamKind.PRODUCT)),
+            scenario_exam=latest.get((m.user_id, ExamKind.SCENARIO)),
+        )
+        for m in memberships
+    ]
+
+
+@dataclass(frozen=True)
+class BusinessLineView:
+    """A business line of one paradigm with its visible people."""
+
+    line: OrgUnit
+    people: list[PersonRow]
+
+    @property
+    def headcount(self) -> int:
+        return len({row.user.pk for row in self.people})
+
+
+def business_lines_for(*, user: User, paradigm: str, as_of: date) -> list[BusinessLineView]:
+    """The visible business lines of a paradigm and the people in them (fixed queries)."""
+    visible = list(units_visible_to(user=user).order_by("path"))
+    lines = [
+        unit
+        for unit in visible
+        if unit.kind == UnitKind.BUSINESS_LINE and unit.paradigm == paradigm
+    ]
+    # A rep sees their own team's line by its team: include lines above visible teams.
+    line_paths = {unit.path for unit in lines}
+    ancestor_lines = OrgUnit.objects.filter(
+        kind=UnitKind.BUSINESS_LINE,
+        paradigm=paradigm,
+        path__in={
+            unit.path[:end]
+            for unit in visible
+            for end in range(OrgUnit.steplen, len(unit.path), OrgUnit.steplen)
+        }
+        - line_paths,
+    )
+    lines = sorted([*lines, *ancestor_lines], key=lambda unit: unit.path)
+    rows = people_in(
+        units=[unit for unit in visible if any(unit.path.startswith(line.path) for line in lines)],
+        as_of=as_of,
+    )
+    return [
+        BusinessLineView(
+            line=line, people=[row for row in rows if row.unit.path.startswith(line.path)]
+        )
+        for line in lines
+    ]
