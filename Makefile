@@ -12,7 +12,7 @@ export UV_PROJECT_ENVIRONMENT := $(CURDIR)/$(VENV)
 UV        := $(BIN)/uv
 SALESMESH := $(BIN)/salesmesh
 
-.PHONY: demo test lint pytest install messages clean help
+.PHONY: demo test lint pytest install messages bench clean help
 
 help:
 	@echo "make demo   install, migrate, seed the demo company and serve http://127.0.0.1:$(PORT)"
@@ -55,3 +55,6 @@ messages: install
 
 clean:
 	rm -rf $(VENV) var .pytest_cache .mypy_cache .ruff_cache
+
+bench: install
+	$(BIN)/python -m benchmarks.run
