@@ -33,7 +33,7 @@ demo: install
 	$(SALESMESH) seed-demo --if-empty
 	@echo ""
 	@echo "salesmesh is starting on http://127.0.0.1:$(PORT)/  (Ctrl-C stops it)"
-	$(SALESMESH) runserver 127.0.0.1:$(PORT)
+	$(SALESMESH) runserver --noreload 127.0.0.1:$(PORT)
 
 lint: install
 	$(BIN)/ruff check .
