@@ -45,8 +45,15 @@ def test_no_user_facing_string_is_missing_from_the_catalog(tmp_path):
     copy = tmp_path / "salesmesh"
     shutil.copytree(PACKAGE, copy, ignore=shutil.ignore_patterns("__pycache__"))
     subprocess.run(  # noqa: S603 - our own console script, fixed arguments
-        [str(Path(sys.executable).with_name("salesmesh")), "makemessages", "-l", "zh_Hans",
-         "--no-obsolete", "--ignore", "demo/names.py"],
+        [
+            str(Path(sys.executable).with_name("salesmesh")),
+            "makemessages",
+            "-l",
+            "zh_Hans",
+            "--no-obsolete",
+            "--ignore",
+            "demo/names.py",
+        ],
         cwd=copy,
         check=True,
         capture_output=True,
