@@ -8,6 +8,7 @@ from django.db import IntegrityError, transaction
 
 from salesmesh.org.models import Membership, OrgUnit, Paradigm, Role, UnitKind, User
 from salesmesh.org.selectors import (
+    memberships_visible_to,
     org_tree_for,
     unit_ancestors,
     unit_descendants,
@@ -152,3 +153,22 @@ def test_org_tree_query_count_does_not_grow_with_the_company(
 
     assert len(roots[0].children) == 33
     assert roots[0].subtree_headcount == User.objects.count()
+
+
+def visible_people(username: str) -> set[str]:
+    user = User.objects.get(username=username)
+    return set(memberships_visible_to(user=user).values_list("user__username", flat=True))
+
+
+def test_rep_sees_only_their_own_people_row(demo_company):
+    assert visible_people("rep") == {"rep"}
+
+
+def test_line_manager_sees_everyone_in_their_line(demo_company):
+    smb_people = set(
+        Membership.objects.filter(unit__code__startswith="smb").values_list(
+            "user__username", flat=True
+        )
+    )
+    assert visible_people("manager") == smb_people
+    assert "sdr" not in visible_people("manager")

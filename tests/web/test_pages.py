@@ -159,3 +159,18 @@ def test_pages_reference_no_external_hosts(client, login_as):
     html = client.get(reverse("home")).content.decode()
     assert "http://" not in html
     assert "https://" not in html
+
+
+def test_rep_data_page_hides_colleagues_profiles(client, login_as):
+    login_as("rep")
+    html = client.get(reverse("data"), HTTP_ACCEPT_LANGUAGE="en").content.decode()
+    assert "Na Li" in html
+    assert html.count("<tr>") == 2  # the header row and the rep's own row
+
+
+def test_manager_data_page_lists_their_line(client, login_as):
+    login_as("manager")
+    html = client.get(reverse("data"), HTTP_ACCEPT_LANGUAGE="en").content.decode()
+    assert "Na Li" in html
+    assert "Jing Chen" in html
+    assert "Min Zhang" not in html

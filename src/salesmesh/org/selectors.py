@@ -1,7 +1,9 @@
 """Reads of the org tree; each loads in a fixed number of queries.
 
-``units_visible_to`` is the one place that decides which org units a person
-may see; every list, dashboard and export scopes through it.
+``units_managed_by`` is the one place that decides whose data a person may
+see (admins everything, managers their subtrees); ``units_visible_to`` and
+``memberships_visible_to`` build on it, and every list, dashboard and export
+scopes through them.
 """
 
 from __future__ import annotations
@@ -36,8 +38,8 @@ def user_is_admin(*, user: User) -> bool:
     return Membership.objects.filter(user=user, role=Role.ADMIN).exists()
 
 
-def units_visible_to(*, user: User) -> QuerySet[OrgUnit]:
-    """Units whose data the user may see: managed subtrees plus their own units."""
+def units_managed_by(*, user: User) -> QuerySet[OrgUnit]:
+    """Units whose people and records the user manages: whole subtrees they lead."""
     if not user.is_authenticated or not user.is_active:
         return OrgUnit.objects.none()
     if user_is_admin(user=user):
@@ -47,11 +49,29 @@ def units_visible_to(*, user: User) -> QuerySet[OrgUnit]:
             Q(manager=user) | Q(memberships__user=user, memberships__role=Role.MANAGER)
         ).values_list("path", flat=True)
     )
-    scope = Q(memberships__user=user)
-    if managed_paths:
-        scope |= reduce(or_, (Q(path__startswith=path) for path in managed_paths))
-    visible_ids = OrgUnit.objects.filter(scope).values("pk")
-    return OrgUnit.objects.filter(pk__in=visible_ids)
+    if not managed_paths:
+        return OrgUnit.objects.none()
+    return OrgUnit.objects.filter(reduce(or_, (Q(path__startswith=p) for p in managed_paths)))
+
+
+def units_visible_to(*, user: User) -> QuerySet[OrgUnit]:
+    """Units the user may see on the org tree: managed subtrees plus their own units."""
+    if not user.is_authenticated or not user.is_active:
+        return OrgUnit.objects.none()
+    managed = units_managed_by(user=user).values("pk")
+    return OrgUnit.objects.filter(Q(pk__in=managed) | Q(memberships__user=user)).distinct()
+
+
+def memberships_visible_to(*, user: User) -> QuerySet[Membership]:
+    """People rows the user may see: everyone in managed subtrees, else only themselves.
+
+    A rep sees their team on the org tree but not colleagues' exam results or
+    capacity; those belong to the people who manage them.
+    """
+    if not user.is_authenticated or not user.is_active:
+        return Membership.objects.none()
+    managed = units_managed_by(user=user).values("pk")
+    return Membership.objects.filter(Q(unit__in=managed) | Q(user=user))
 
 
 @dataclass
@@ -106,15 +126,6 @@ def org_tree_for(*, user: User) -> list[TreeNode]:
     return roots
 
 
-def members_of(*, units: QuerySet[OrgUnit] | list[OrgUnit]) -> QuerySet[Membership]:
-    """Memberships of the given units with their people, in one query."""
-    return (
-        Membership.objects.filter(unit__in=units)
-        .select_related("user", "unit")
-        .order_by("unit__path", "role", "user__username")
-    )
-
-
 @dataclass(frozen=True)
 class PersonRow:
     """A person's role in a unit with the attributes the paradigms use."""
@@ -133,9 +144,11 @@ class PersonRow:
         return self.membership.unit
 
 
-def people_in(*, units: QuerySet[OrgUnit] | list[OrgUnit], as_of: date) -> list[PersonRow]:
-    """Everyone with a role in ``units``, with tenure and latest exams (2 queries)."""
-    memberships = list(members_of(units=units))
+def people_rows(*, memberships: QuerySet[Membership], as_of: date) -> list[PersonRow]:
+    """The given memberships with tenure and latest exams (2 queries)."""
+    memberships = list(
+        memberships.select_related("user", "unit").order_by("unit__path", "role", "user__username")
+    )
     latest: dict[tuple[int, str], ExamResult] = {}
     exams = ExamResult.objects.filter(user_id__in={m.user_id for m in memberships}).order_by(
         "user_id", "kind", "taken_on"
@@ -186,10 +199,8 @@ def business_lines_for(*, user: User, paradigm: str, as_of: date) -> list[Busine
         - line_paths,
     )
     lines = sorted([*lines, *ancestor_lines], key=lambda unit: unit.path)
-    rows = people_in(
-        units=[unit for unit in visible if any(unit.path.startswith(line.path) for line in lines)],
-        as_of=as_of,
-    )
+    in_lines = reduce(or_, (Q(unit__path__startswith=line.path) for line in lines), Q(pk=None))
+    rows = people_rows(memberships=memberships_visible_to(user=user).filter(in_lines), as_of=as_of)
     return [
         BusinessLineView(
             line=line, people=[row for row in rows if row.unit.path.startswith(line.path)]

@@ -9,7 +9,12 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from salesmesh.org.models import Paradigm, UnitKind
-from salesmesh.org.selectors import business_lines_for, org_tree_for, people_in, units_visible_to
+from salesmesh.org.selectors import (
+    business_lines_for,
+    memberships_visible_to,
+    org_tree_for,
+    people_rows,
+)
 from salesmesh.web.charts import org_sunburst
 
 PARADIGM_EXPLANATIONS = {
@@ -53,6 +58,7 @@ def paradigm_page(request: HttpRequest, paradigm: str) -> HttpResponse:
 
 def data_page(request: HttpRequest) -> HttpResponse:
     """The people directory: everyone the user may see, with their attributes."""
-    units = units_visible_to(user=request.user)
-    rows = people_in(units=units, as_of=timezone.localdate())
+    rows = people_rows(
+        memberships=memberships_visible_to(user=request.user), as_of=timezone.localdate()
+    )
     return render(request, "web/data.html", {"rows": rows, "team_kind": UnitKind.TEAM})
