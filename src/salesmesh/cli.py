@@ -33,10 +33,18 @@ OFFLINE_COMMANDS = frozenset(
 
 EXIT_CONFIG_ERROR = 2
 
+# Commands that run without Django settings or a database.
+STANDALONE_COMMANDS = frozenset({"plan"})
+
 
 def main(argv: list[str] | None = None) -> int:
     """Run a management command; return the process exit code."""
     argv = list(sys.argv if argv is None else argv)
+    if len(argv) > 1 and argv[1] in STANDALONE_COMMANDS:
+        # Plan files need neither Django nor a database: dispatch before setup.
+        from salesmesh.planfile.cli import main as plan_main
+
+        return plan_main(argv[2:])
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", DEFAULT_SETTINGS)
     if len(argv) > 1 and not argv[1].startswith("-"):
         argv[1] = argv[1].replace("-", "_")
