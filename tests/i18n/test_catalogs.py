@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import shutil
 import subprocess
 import sys
@@ -62,3 +63,17 @@ def test_no_user_facing_string_is_missing_from_the_catalog(tmp_path):
     shipped = {e.msgid for e in polib.pofile(str(PO_PATH))}
     missing = sorted(extracted - shipped)
     assert missing == [], "new strings need a translation: run `make messages` and translate"
+
+
+PLACEHOLDER = re.compile(r"%\((\w+)\)[-#0 +]*\d*(?:\.\d+)?[sdifgeEx%]|%[sdif]")
+
+
+def test_translations_keep_every_placeholder():
+    broken = []
+    for entry in polib.pofile(str(PO_PATH)):
+        expected = sorted(PLACEHOLDER.findall(entry.msgid))
+        translations = [entry.msgstr] if not entry.msgid_plural else entry.msgstr_plural.values()
+        for translation in translations:
+            if sorted(PLACEHOLDER.findall(translation)) != expected:
+                broken.append(entry.msgid)
+    assert broken == []

@@ -7,6 +7,7 @@ from django.views.i18n import set_language
 
 urlpatterns = [
     path("", include("salesmesh.web.urls")),
+    path("planning/", include("salesmesh.planning.urls")),
     path("accounts/", include("django.contrib.auth.urls")),
     # The login page offers the language switch too, so it must work signed out.
     path("i18n/setlang/", login_not_required(set_language), name="set_language"),

@@ -38,27 +38,44 @@ def user_is_admin(*, user: User) -> bool:
     return Membership.objects.filter(user=user, role=Role.ADMIN).exists()
 
 
-def units_managed_by(*, user: User) -> QuerySet[OrgUnit]:
-    """Units whose people and records the user manages: whole subtrees they lead."""
+ALL_UNITS = None  # what managed_paths returns for an administrator
+
+
+def managed_paths(*, user: User) -> list[str] | None:
+    """Tree paths of the subtrees the user manages; ``None`` means all (an admin)."""
     if not user.is_authenticated or not user.is_active:
-        return OrgUnit.objects.none()
+        return []
     if user_is_admin(user=user):
-        return OrgUnit.objects.all()
-    managed_paths = list(
+        return ALL_UNITS
+    return list(
         OrgUnit.objects.filter(
             Q(manager=user) | Q(memberships__user=user, memberships__role=Role.MANAGER)
         ).values_list("path", flat=True)
     )
-    if not managed_paths:
+
+
+def _under(paths: list[str] | None) -> QuerySet[OrgUnit]:
+    if paths is ALL_UNITS:
+        return OrgUnit.objects.all()
+    if not paths:
         return OrgUnit.objects.none()
-    return OrgUnit.objects.filter(reduce(or_, (Q(path__startswith=p) for p in managed_paths)))
+    return OrgUnit.objects.filter(reduce(or_, (Q(path__startswith=p) for p in paths)))
+
+
+def units_managed_by(*, user: User) -> QuerySet[OrgUnit]:
+    """Units whose people and records the user manages: whole subtrees they lead."""
+    return _under(managed_paths(user=user))
 
 
 def units_visible_to(*, user: User) -> QuerySet[OrgUnit]:
     """Units the user may see on the org tree: managed subtrees plus their own units."""
     if not user.is_authenticated or not user.is_active:
         return OrgUnit.objects.none()
-    managed = units_managed_by(user=user).values("pk")
+    return _visible(user=user, paths=managed_paths(user=user))
+
+
+def _visible(*, user: User, paths: list[str] | None) -> QuerySet[OrgUnit]:
+    managed = _under(paths).values("pk")
     return OrgUnit.objects.filter(Q(pk__in=managed) | Q(memberships__user=user)).distinct()
 
 
@@ -81,6 +98,7 @@ class TreeNode:
     unit: OrgUnit
     visible: bool
     headcount: int = 0
+    managed: bool = False
     children: list[TreeNode] = field(default_factory=list)
 
     @property
@@ -89,8 +107,11 @@ class TreeNode:
 
 
 def org_tree_for(*, user: User) -> list[TreeNode]:
-    """The visible part of the org tree, ancestors included as context (4 queries)."""
-    visible = list(units_visible_to(user=user).select_related("manager").order_by("path"))
+    """The visible part of the org tree, ancestors included as context (fixed queries)."""
+    if not user.is_authenticated or not user.is_active:
+        return []
+    paths = managed_paths(user=user)
+    visible = list(_visible(user=user, paths=paths).select_related("manager").order_by("path"))
     if not visible:
         return []
     visible_paths = {unit.path for unit in visible}
@@ -110,9 +131,16 @@ def org_tree_for(*, user: User) -> list[TreeNode]:
         .values_list("unit_id", "user_id")
         .distinct()
     )
+
+    def is_managed(unit: OrgUnit) -> bool:
+        return paths is ALL_UNITS or any(unit.path.startswith(p) for p in paths)
+
     nodes = {
         unit.path: TreeNode(
-            unit=unit, visible=unit.path in visible_paths, headcount=headcounts.get(unit.pk, 0)
+            managed=is_managed(unit),
+            unit=unit,
+            visible=unit.path in visible_paths,
+            headcount=headcounts.get(unit.pk, 0),
         )
         for unit in sorted([*visible, *context], key=lambda u: u.path)
     }

@@ -24,6 +24,7 @@ INSTALLED_APPS = [
     "django_htmx",
     "treebeard",
     "salesmesh.org",
+    "salesmesh.planning",
     "salesmesh.web",
     "salesmesh.demo",
 ]

@@ -1,0 +1,183 @@
+"""Plan documents of a business line: the stored assumptions plus the org's people.
+
+A plan document is the plan-file format (docs/plan-file.md). The web edits the
+assumptions; the people section — reps for the probability paradigm, the SDR /
+BD / presales team for the behaviour paradigm — is always rebuilt from the
+organisation in the database, so a plan follows hires, capacity changes and
+exam results without anyone retyping them.
+"""
+
+from __future__ import annotations
+
+import copy
+from collections import defaultdict
+from datetime import date
+from decimal import Decimal
+from pathlib import Path
+from typing import Any
+
+import yaml
+from django.utils import timezone
+
+import salesmesh
+from salesmesh.core.calendar import CalendarError, FiscalCalendar, tenure_months
+from salesmesh.org.models import ExamKind, ExamResult, Membership, OrgUnit, Paradigm, Role
+from salesmesh.planfile.loader import load_plan_data
+from salesmesh.planfile.report import PlanReport
+from salesmesh.planfile.runner import run_plan
+
+EXAMPLES_DIR = Path(salesmesh.__file__).resolve().parents[2] / "examples"
+EXAMPLE_FILES = {
+    Paradigm.PROBABILITY: "probability-smb.yaml",
+    Paradigm.BEHAVIOUR: "behaviour-key-accounts.yaml",
+    Paradigm.PROJECT: "project-government.yaml",
+}
+# A pass rate with no exam sitting yet: the capability model's neutral reference.
+NEUTRAL_PASS_RATE = Decimal("0.5")
+# Weekly capacity of behaviour-team members from their daily limits (5-day week):
+# an SDR touch (a reached conversation or a real WeCom exchange) takes about three
+# dial attempts; a BD visit is a visit; a presales solution takes about two visit
+# slots of workshops and write-up.
+WORKING_DAYS_PER_WEEK = 5
+CALLS_PER_SDR_TOUCH = 3
+VISIT_SLOTS_PER_SOLUTION = 2
+PEOPLE_SECTIONS = {
+    Paradigm.PROBABILITY: ("probability", "reps"),
+    Paradigm.BEHAVIOUR: ("behaviour", "team"),
+}
+BEHAVIOUR_ROLES = {Role.SDR: "sdr", Role.BD: "bd", Role.PRESALES: "presales"}
+
+
+def starting_assumptions(*, line: OrgUnit) -> dict[str, Any]:
+    """A first draft for a line with no plan yet: the worked example of its paradigm."""
+    path = EXAMPLES_DIR / EXAMPLE_FILES[Paradigm(line.paradigm)]
+    document: dict[str, Any] = yaml.safe_load(path.read_text(encoding="utf-8"))
+    document["name"] = line.display_name
+    if line.paradigm == Paradigm.BEHAVIOUR:
+        _reassign_owners(document, line=line)
+    return plan_document_for(line=line, assumptions=document)
+
+
+def assumptions_for_editing(document: dict[str, Any]) -> str:
+    """The document as YAML for the editor, without the section the org provides."""
+    editable = copy.deepcopy(document)
+    section = PEOPLE_SECTIONS.get(editable.get("paradigm", ""))
+    if section and isinstance(editable.get(section[0]), dict):
+        editable[section[0]].pop(section[1], None)
+    return yaml.safe_dump(jsonable(editable), allow_unicode=True, sort_keys=False, width=100)
+
+
+def plan_document_for(*, line: OrgUnit, assumptions: dict[str, Any]) -> dict[str, Any]:
+    """The full document: the assumptions, the line's paradigm, and its people from the org."""
+    document = copy.deepcopy(assumptions)
+    document["paradigm"] = line.paradigm
+    section, key = PEOPLE_SECTIONS.get(line.paradigm, ("", ""))
+    if section:
+        body = document.get(section)
+        if not isinstance(body, dict):
+            body = document[section] = {}
+        as_of = _period_start(document)
+        if line.paradigm == Paradigm.PROBABILITY:
+            body[key] = _reps(line=line, as_of=as_of)
+        else:
+            body[key] = _behaviour_team(line=line)
+    return jsonable(document)
+
+
+def run_document(document: dict[str, Any]) -> PlanReport:
+    """Validate and plan a stored document, exactly as `salesmesh plan` would."""
+    return run_plan(load_plan_data(document))
+
+
+def jsonable(value: Any) -> Any:
+    """Document values as JSON: Decimals as numbers (exact: shortest repr), dates as ISO."""
+    if isinstance(value, Decimal):
+        return int(value) if value == value.to_integral_value() else float(value)
+    if isinstance(value, date):
+        return value.isoformat()
+    if isinstance(value, dict):
+        return {str(k): jsonable(v) for k, v in value.items()}
+    if isinstance(value, list | tuple):
+        return [jsonable(v) for v in value]
+    return value
+
+
+def _period_start(document: dict[str, Any]) -> date:
+    try:
+        fiscal = FiscalCalendar(int(document.get("fiscal_year_start_month", 1)))
+        return fiscal.parse(str(document.get("period", ""))).start
+    except (CalendarError, ValueError, TypeError):
+        return timezone.localdate()
+
+
+def _members(line: OrgUnit, roles: list[str]) -> list[Membership]:
+    return list(
+        Membership.objects.filter(unit__path__startswith=line.path, role__in=roles)
+        .select_related("user")
+        .order_by("unit__path", "user__username")
+    )
+
+
+def _pass_rates(user_ids: list[int]) -> dict[tuple[int, str], Decimal]:
+    sittings: dict[tuple[int, str], list[bool]] = defaultdict(list)
+    for user_id, kind, passed in ExamResult.objects.filter(user_id__in=user_ids).values_list(
+        "user_id", "kind", "passed"
+    ):
+        sittings[(user_id, kind)].append(passed)
+    return {
+        key: (Decimal(sum(results)) / len(results)).quantize(Decimal("0.01"))
+        for key, results in sittings.items()
+    }
+
+
+def _reps(*, line: OrgUnit, as_of: date) -> list[dict[str, Any]]:
+    members = _members(line, [Role.REP])
+    rates = _pass_rates([m.user_id for m in members])
+    return [
+        {
+            "rep_id": m.user.username,
+            "name": m.user.name_zh or m.user.username,
+            "max_calls_per_day": m.user.max_calls_per_day,
+            "max_visits_per_day": m.user.max_visits_per_day,
+            "product_pass_rate": rates.get((m.user_id, ExamKind.PRODUCT), NEUTRAL_PASS_RATE),
+            "scenario_pass_rate": rates.get((m.user_id, ExamKind.SCENARIO), NEUTRAL_PASS_RATE),
+            "tenure_months": tenure_months(m.user.hire_date, as_of) if m.user.hire_date else 0,
+        }
+        for m in members
+    ]
+
+
+def _behaviour_team(*, line: OrgUnit) -> list[dict[str, Any]]:
+    team = []
+    for m in _members(line, list(BEHAVIOUR_ROLES)):
+        if m.role == Role.SDR:
+            capacity = WORKING_DAYS_PER_WEEK * m.user.max_calls_per_day // CALLS_PER_SDR_TOUCH
+        elif m.role == Role.BD:
+            capacity = WORKING_DAYS_PER_WEEK * m.user.max_visits_per_day
+        else:
+            capacity = WORKING_DAYS_PER_WEEK * m.user.max_visits_per_day // VISIT_SLOTS_PER_SOLUTION
+        team.append(
+            {
+                "id": m.user.username,
+                "name": m.user.name_zh or m.user.username,
+                "role": BEHAVIOUR_ROLES[Role(m.role)],
+                "weekly_capacity": max(1, capacity),
+            }
+        )
+    return team
+
+
+def _reassign_owners(document: dict[str, Any], *, line: OrgUnit) -> None:
+    """Give the example's accounts to the line's real people, role for role, in turn."""
+    body = document.get("behaviour", {})
+    example_roles = {member["id"]: member["role"] for member in body.get("team", [])}
+    people: dict[str, list[str]] = defaultdict(list)
+    for member in _behaviour_team(line=line):
+        people[member["role"]].append(member["id"])
+    turns: dict[str, int] = defaultdict(int)
+    for account in body.get("accounts", []):
+        role = example_roles.get(account.get("owner"), "bd")
+        candidates = people.get(role) or people.get("bd") or []
+        if candidates:
+            account["owner"] = candidates[turns[role] % len(candidates)]
+            turns[role] += 1

@@ -1,0 +1,175 @@
+"""Plan pages of a business line: versions, the editor, approval and comparison.
+
+The stored assumptions are a plan document (docs/plan-file.md); the page runs
+the same loader and planner as `salesmesh plan`, with the line's people taken
+from the org in the database, and renders the report in the viewer's language.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import yaml
+from django.contrib import messages
+from django.core.exceptions import ValidationError
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
+
+from salesmesh.core.diff import diff
+from salesmesh.planfile.loader import PlanFileError
+from salesmesh.planfile.report import report_to_dict
+from salesmesh.planning.documents import (
+    assumptions_for_editing,
+    plan_document_for,
+    run_document,
+    starting_assumptions,
+)
+from salesmesh.planning.forms import PlanEditorForm
+from salesmesh.planning.models import PlanStatus, PlanVersion
+from salesmesh.planning.selectors import can_approve, line_managed_by, plan_versions
+from salesmesh.planning.services import plan_version_approve, plan_version_save
+
+
+def _line_or_404(request: HttpRequest, code: str) -> Any:
+    line = line_managed_by(user=request.user, code=code)
+    if line is None:
+        raise Http404
+    return line
+
+
+def _version_or_404(request: HttpRequest, pk: int) -> PlanVersion:
+    version = get_object_or_404(PlanVersion.objects.select_related("unit"), pk=pk)
+    # Out of scope looks exactly like missing: never confirm that a plan exists.
+    if line_managed_by(user=request.user, code=version.unit.code) is None:
+        raise Http404
+    return version
+
+
+def plan_list(request: HttpRequest, code: str) -> HttpResponse:
+    """Every version of the line's plans, newest first."""
+    line = _line_or_404(request, code)
+    versions = list(plan_versions(line=line))
+    return render(
+        request,
+        "planning/plan_list.html",
+        {
+            "line": line,
+            "versions": versions,
+            "can_approve": can_approve(user=request.user, line=line),
+        },
+    )
+
+
+def plan_edit(request: HttpRequest, code: str) -> HttpResponse:
+    """Edit the assumptions as a new draft; preview runs the planner, save stores it."""
+    line = _line_or_404(request, code)
+    base: PlanVersion | None = None
+    if "from" in request.GET:
+        base = _version_or_404(request, int(request.GET["from"]))
+    report = None
+    problems: list[tuple[str, str]] = []
+    if request.method == "POST":
+        form = PlanEditorForm(request.POST)
+        if form.is_valid():
+            document = plan_document_for(line=line, assumptions=form.cleaned_data["assumptions"])
+            try:
+                report = run_document(document)
+            except PlanFileError as exc:
+                problems = [(path, message.render(_)) for path, message in exc.problems]
+            if report is not None and "save" in request.POST:
+                version = plan_version_save(
+                    line=line,
+                    period_label=report.period_label,
+                    paradigm=report.paradigm,
+                    assumptions=document,
+                    result=report_to_dict(report),
+                    by=request.user,
+                    note=form.cleaned_data["note"],
+                )
+                messages.success(
+                    request, _("Saved as draft version %(number)s.") % {"number": version.number}
+                )
+                return redirect("planning:plan_detail", pk=version.pk)
+    else:
+        source = base.assumptions if base else starting_assumptions(line=line)
+        form = PlanEditorForm(initial={"assumptions": assumptions_for_editing(source)})
+    return render(
+        request,
+        "planning/plan_edit.html",
+        {"line": line, "form": form, "report": report, "problems": problems, "base": base},
+    )
+
+
+def plan_detail(request: HttpRequest, pk: int) -> HttpResponse:
+    """One saved version, planned again from its stored assumptions in the viewer's language."""
+    version = _version_or_404(request, pk)
+    if request.GET.get("compare", "").isdigit():
+        return redirect("planning:plan_compare", pk=version.pk, other=int(request.GET["compare"]))
+    try:
+        report = run_document(version.assumptions)
+    except PlanFileError as exc:  # a document saved by an older planner may no longer validate
+        report = None
+        messages.error(request, "; ".join(f"{p}: {m.render(_)}" for p, m in exc.problems))
+    others = plan_versions(line=version.unit).exclude(pk=version.pk)
+    return render(
+        request,
+        "planning/plan_detail.html",
+        {
+            "version": version,
+            "line": version.unit,
+            "report": report,
+            "others": others,
+            "can_approve": can_approve(user=request.user, line=version.unit)
+            and version.status == PlanStatus.DRAFT,
+        },
+    )
+
+
+@require_POST
+def plan_approve(request: HttpRequest, pk: int) -> HttpResponse:
+    """Approve a draft; only someone above the line may."""
+    version = _version_or_404(request, pk)
+    if not can_approve(user=request.user, line=version.unit):
+        raise Http404
+    try:
+        plan_version_approve(version=version, by=request.user)
+    except ValidationError as exc:
+        messages.error(request, " ".join(exc.messages))
+    else:
+        messages.success(
+            request,
+            _("Version %(number)s approved on %(date)s; it is now locked.")
+            % {"number": version.number, "date": timezone.localdate().isoformat()},
+        )
+    return redirect("planning:plan_detail", pk=version.pk)
+
+
+def plan_compare(request: HttpRequest, pk: int, other: int) -> HttpResponse:
+    """What changed between two versions: assumptions and computed results."""
+    old, new = _version_or_404(request, other), _version_or_404(request, pk)
+    if old.unit_id != new.unit_id:
+        raise Http404
+    return render(
+        request,
+        "planning/plan_compare.html",
+        {
+            "line": new.unit,
+            "old": old,
+            "new": new,
+            "assumption_changes": diff(old.assumptions, new.assumptions),
+            "result_changes": diff(_numbers(old.result), _numbers(new.result)),
+        },
+    )
+
+
+def _numbers(result: dict[str, Any]) -> dict[str, Any]:
+    """The parts of a stored result worth comparing: the tree and the data, not prose."""
+    return {"tree": result.get("tree", {}), "data": result.get("data", {})}
+
+
+def yaml_dump(document: dict[str, Any]) -> str:
+    """A document as readable YAML (Chinese kept as is, keys in written order)."""
+    return yaml.safe_dump(document, allow_unicode=True, sort_keys=False, width=100)

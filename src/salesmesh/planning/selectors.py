@@ -1,0 +1,47 @@
+"""Reads for the planning pages, scoped through the org app's single rule."""
+
+from __future__ import annotations
+
+from django.db.models import QuerySet
+
+from salesmesh.org.models import OrgUnit, UnitKind, User
+from salesmesh.org.selectors import units_managed_by, user_is_admin
+from salesmesh.planning.models import ParadigmChange, PlanVersion
+
+
+def lines_managed_by(*, user: User) -> QuerySet[OrgUnit]:
+    """Business lines the user may plan for: lines inside their managed subtrees."""
+    return units_managed_by(user=user).filter(kind=UnitKind.BUSINESS_LINE).order_by("path")
+
+
+def line_managed_by(*, user: User, code: str) -> OrgUnit | None:
+    """The business line ``code`` if the user may plan for it, else None (shown as 404)."""
+    return lines_managed_by(user=user).filter(code=code).first()
+
+
+def can_approve(*, user: User, line: OrgUnit) -> bool:
+    """Approval is for someone above the line: an admin or a manager of an ancestor unit.
+
+    The line's own manager drafts; the head of sales (or an admin) approves, so
+    nobody signs off their own target.
+    """
+    if user_is_admin(user=user):
+        return True
+    ancestor_paths = [
+        line.path[:end] for end in range(OrgUnit.steplen, len(line.path), OrgUnit.steplen)
+    ]
+    return units_managed_by(user=user).filter(path__in=ancestor_paths).exists()
+
+
+def paradigm_history(*, line: OrgUnit) -> QuerySet[ParadigmChange]:
+    """The line's paradigm decisions, newest first, with who made them."""
+    return ParadigmChange.objects.filter(unit=line).select_related("changed_by")
+
+
+def plan_versions(*, line: OrgUnit) -> QuerySet[PlanVersion]:
+    """Every saved plan of the line, newest period and version first."""
+    return (
+        PlanVersion.objects.filter(unit=line)
+        .select_related("created_by", "approved_by")
+        .order_by("-period_label", "-number")
+    )

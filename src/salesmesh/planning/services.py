@@ -1,0 +1,95 @@
+"""Writes of planning records: paradigm decisions and plan versions (atomic)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.db.models import Max
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from salesmesh.org.models import OrgUnit, Paradigm, UnitKind, User
+from salesmesh.planning.models import ParadigmChange, PlanStatus, PlanVersion
+
+
+@transaction.atomic
+def paradigm_apply(
+    *,
+    line: OrgUnit,
+    paradigm: str,
+    by: User,
+    indicators: dict[str, Any],
+    scores: dict[str, Any],
+    note: str = "",
+) -> ParadigmChange:
+    """Set a business line's core paradigm and record the decision in its history."""
+    if line.kind != UnitKind.BUSINESS_LINE:
+        raise ValidationError(_("Only a business line has a paradigm."))
+    if paradigm not in Paradigm.values:
+        raise ValidationError(_("Unknown paradigm: %(value)s") % {"value": paradigm})
+    locked = OrgUnit.objects.select_for_update().get(pk=line.pk)
+    change = ParadigmChange.objects.create(
+        unit=locked,
+        previous=locked.paradigm,
+        paradigm=paradigm,
+        indicators=indicators,
+        scores=scores,
+        changed_by=by,
+        note=note,
+    )
+    if locked.paradigm != paradigm:
+        locked.paradigm = paradigm
+        locked.save(update_fields=["paradigm"])
+    line.paradigm = paradigm
+    return change
+
+
+@transaction.atomic
+def plan_version_save(
+    *,
+    line: OrgUnit,
+    period_label: str,
+    paradigm: str,
+    assumptions: dict[str, Any],
+    result: dict[str, Any],
+    by: User,
+    note: str = "",
+) -> PlanVersion:
+    """Save a plan as the next draft version of the line's plan for the period."""
+    # Lock the line so two people saving at once get distinct version numbers.
+    OrgUnit.objects.select_for_update().get(pk=line.pk)
+    latest = PlanVersion.objects.filter(unit=line, period_label=period_label).aggregate(
+        Max("number")
+    )["number__max"]
+    return PlanVersion.objects.create(
+        unit=line,
+        period_label=period_label,
+        number=(latest or 0) + 1,
+        paradigm=paradigm,
+        assumptions=assumptions,
+        result=result,
+        status=PlanStatus.DRAFT,
+        created_by=by,
+        note=note,
+    )
+
+
+@transaction.atomic
+def plan_version_approve(*, version: PlanVersion, by: User) -> PlanVersion:
+    """Approve a draft: it becomes locked and the previously approved one superseded."""
+    locked = PlanVersion.objects.select_for_update().get(pk=version.pk)
+    if locked.status != PlanStatus.DRAFT:
+        raise ValidationError(
+            _("Version %(number)s is %(status)s; only a draft can be approved.")
+            % {"number": locked.number, "status": locked.get_status_display()}
+        )
+    PlanVersion.objects.filter(
+        unit_id=locked.unit_id, period_label=locked.period_label, status=PlanStatus.APPROVED
+    ).update(status=PlanStatus.SUPERSEDED)
+    locked.status = PlanStatus.APPROVED
+    locked.approved_by = by
+    locked.approved_at = timezone.now()
+    locked.save(update_fields=["status", "approved_by", "approved_at"])
+    return locked

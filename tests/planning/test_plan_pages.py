@@ -1,0 +1,141 @@
+"""Plan pages: draft from the org, preview, save, approve and lock, compare versions."""
+
+from __future__ import annotations
+
+import pytest
+import yaml
+from django.urls import reverse
+
+from salesmesh.org.models import User
+from salesmesh.planning.models import PlanStatus, PlanVersion
+
+pytestmark = pytest.mark.django_db
+
+
+def editor_text(client, code: str, query: str = "") -> str:
+    response = client.get(reverse("planning:plan_edit", args=[code]) + query)
+    assert response.status_code == 200
+    return response.context["form"].initial["assumptions"]
+
+
+def save_draft(client, code: str, text: str, note: str = "") -> PlanVersion:
+    response = client.post(
+        reverse("planning:plan_edit", args=[code]),
+        {"assumptions": text, "note": note, "save": "1"},
+    )
+    assert response.status_code == 302, response.content.decode()[:2000]
+    return PlanVersion.objects.latest("pk")
+
+
+def test_a_new_draft_takes_its_people_from_the_org(client, login_as):
+    login_as("manager")
+
+    text = editor_text(client, "smb")
+
+    document = yaml.safe_load(text)
+    assert document["paradigm"] == "probability"
+    assert "reps" not in document["probability"]  # the org provides them
+    version = save_draft(client, "smb", text, note="first cut")
+    reps = {rep["rep_id"]: rep for rep in version.assumptions["probability"]["reps"]}
+    rep_users = User.objects.filter(
+        memberships__role="rep", memberships__unit__code__startswith="smb"
+    )
+    assert set(reps) == set(rep_users.values_list("username", flat=True))
+    na_li = User.objects.get(username="rep")
+    assert reps["rep"]["max_calls_per_day"] == na_li.max_calls_per_day
+    assert (version.number, version.status, version.note) == (1, PlanStatus.DRAFT, "first cut")
+    assert version.result["tree"]["children"], "the computed decomposition is stored"
+
+
+def test_preview_shows_the_decomposition_without_saving(client, login_as):
+    login_as("manager")
+    text = editor_text(client, "smb")
+    response = client.post(
+        reverse("planning:plan_edit", args=["smb"]),
+        {"assumptions": text, "preview": "1"},
+        HTTP_ACCEPT_LANGUAGE="en",
+    )
+    html = response.content.decode()
+    assert 'id="plan-report"' in html
+    assert "report-tree" in html
+    assert not PlanVersion.objects.exists()
+
+
+def test_bad_values_are_listed_with_their_paths(client, login_as):
+    login_as("manager")
+    document = yaml.safe_load(editor_text(client, "smb"))
+    document["probability"]["funnel"]["stages"][1]["conversion"] = 1.7
+    document["probability"]["yields"]["reach_rate"] = -1
+    response = client.post(
+        reverse("planning:plan_edit", args=["smb"]),
+        {"assumptions": yaml.safe_dump(document, allow_unicode=True), "save": "1"},
+        HTTP_ACCEPT_LANGUAGE="en",
+    )
+    html = response.content.decode()
+    assert "probability.funnel.stages[1].conversion" in html
+    assert "probability.yields.reach_rate" in html
+    assert not PlanVersion.objects.exists()
+
+
+def test_unreadable_yaml_names_the_line(client, login_as):
+    login_as("manager")
+    response = client.post(
+        reverse("planning:plan_edit", args=["smb"]),
+        {"assumptions": "target: 1\nfunnel: [unclosed\n", "save": "1"},
+        HTTP_ACCEPT_LANGUAGE="en",
+    )
+    assert "line 2, column" in response.content.decode()
+    assert not PlanVersion.objects.exists()
+
+
+def test_head_approves_and_the_version_locks(client, login_as):
+    login_as("manager")
+    version = save_draft(client, "smb", editor_text(client, "smb"))
+    detail = reverse("planning:plan_detail", args=[version.pk])
+    approve = reverse("planning:plan_approve", args=[version.pk])
+
+    # The line manager drafts but cannot sign off their own target.
+    assert 'id="approve"' not in client.get(detail).content.decode()
+    assert client.post(approve).status_code == 404
+
+    login_as("head")
+    assert 'id="approve"' in client.get(detail).content.decode()
+    client.post(approve)
+    version.refresh_from_db()
+    assert version.status == PlanStatus.APPROVED
+    assert 'id="approve"' not in client.get(detail).content.decode()
+
+
+def test_revising_an_approved_plan_makes_a_new_draft_and_the_diff_shows_it(client, login_as):
+    login_as("manager")
+    first = save_draft(client, "smb", editor_text(client, "smb"))
+    login_as("head")
+    client.post(reverse("planning:plan_approve", args=[first.pk]))
+
+    login_as("manager")
+    document = yaml.safe_load(editor_text(client, "smb", f"?from={first.pk}"))
+    document["target"] = "300万"
+    second = save_draft(client, "smb", yaml.safe_dump(document, allow_unicode=True))
+
+    first.refresh_from_db()
+    assert (first.status, second.status, second.number) == (PlanStatus.APPROVED, "draft", 2)
+    response = client.get(reverse("planning:plan_compare", args=[second.pk, first.pk]))
+    html = response.content.decode()
+    assert "<code>target</code>" in html
+    assert "300万" in html
+    assert "<code>tree.value</code>" in html
+
+
+@pytest.mark.parametrize("username", ["rep", "sdr", "bd"])
+def test_plans_are_invisible_outside_the_line_management(client, login_as, username):
+    login_as("manager")
+    version = save_draft(client, "smb", editor_text(client, "smb"))
+    login_as(username)
+    for url in (
+        reverse("planning:plan_list", args=["smb"]),
+        reverse("planning:plan_edit", args=["smb"]),
+        reverse("planning:plan_detail", args=[version.pk]),
+        reverse("planning:plan_compare", args=[version.pk, version.pk]),
+    ):
+        assert client.get(url).status_code == 404, url
+    assert client.post(reverse("planning:plan_approve", args=[version.pk])).status_code == 404
