@@ -18,10 +18,17 @@ from salesmesh.demo.seed import (
 )
 from salesmesh.org.models import ExamResult, Membership, OrgUnit, Paradigm, Role, User
 from salesmesh.org.services import unit_create
+from salesmesh.planning.models import PlanStatus, PlanVersion
 
 pytestmark = pytest.mark.django_db
 
-ORG_MODELS = ("org.User", "org.OrgUnit", "org.Membership", "org.ExamResult")
+ORG_MODELS = (
+    "org.User",
+    "org.OrgUnit",
+    "org.Membership",
+    "org.ExamResult",
+    "planning.PlanVersion",
+)
 
 
 def snapshot() -> str:
@@ -132,3 +139,12 @@ def test_command_prints_the_logins(capsys):
 
     call_command("seed_demo", "--if-empty")
     assert "left as it is" in capsys.readouterr().out
+
+
+def test_each_business_line_has_an_approved_plan(demo_company):
+    for line in OrgUnit.objects.filter(kind="business_line"):
+        approved = PlanVersion.objects.get(unit=line, status=PlanStatus.APPROVED)
+        assert approved.paradigm == line.paradigm
+        assert approved.approved_by.username == "head"
+        assert approved.result["feasible"] is True, line.code
+        assert approved.result["tree"]["children"]

@@ -321,7 +321,7 @@ def test_the_advisor_warns_when_it_disagrees():
     }
     report = run_plan(load_plan_data(data))
     assert any(
-        str(w).startswith("The advisor names probability as the core paradigm")
+        str(w).startswith("The advisor names the probability paradigm as the core paradigm")
         for w in report.warnings
     )
 

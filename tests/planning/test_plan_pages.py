@@ -11,6 +11,8 @@ from salesmesh.planning.models import PlanStatus, PlanVersion
 
 pytestmark = pytest.mark.django_db
 
+DEMO_PLANS = 3  # the demo company has one approved plan per business line
+
 
 def editor_text(client, code: str, query: str = "") -> str:
     response = client.get(reverse("planning:plan_edit", args=[code]) + query)
@@ -43,7 +45,8 @@ def test_a_new_draft_takes_its_people_from_the_org(client, login_as):
     assert set(reps) == set(rep_users.values_list("username", flat=True))
     na_li = User.objects.get(username="rep")
     assert reps["rep"]["max_calls_per_day"] == na_li.max_calls_per_day
-    assert (version.number, version.status, version.note) == (1, PlanStatus.DRAFT, "first cut")
+    # The demo's approved plan is version 1; this draft follows it.
+    assert (version.number, version.status, version.note) == (2, PlanStatus.DRAFT, "first cut")
     assert version.result["tree"]["children"], "the computed decomposition is stored"
 
 
@@ -58,7 +61,7 @@ def test_preview_shows_the_decomposition_without_saving(client, login_as):
     html = response.content.decode()
     assert 'id="plan-report"' in html
     assert "report-tree" in html
-    assert not PlanVersion.objects.exists()
+    assert PlanVersion.objects.count() == DEMO_PLANS
 
 
 def test_bad_values_are_listed_with_their_paths(client, login_as):
@@ -74,7 +77,7 @@ def test_bad_values_are_listed_with_their_paths(client, login_as):
     html = response.content.decode()
     assert "probability.funnel.stages[1].conversion" in html
     assert "probability.yields.reach_rate" in html
-    assert not PlanVersion.objects.exists()
+    assert PlanVersion.objects.count() == DEMO_PLANS
 
 
 def test_unreadable_yaml_names_the_line(client, login_as):
@@ -85,7 +88,7 @@ def test_unreadable_yaml_names_the_line(client, login_as):
         HTTP_ACCEPT_LANGUAGE="en",
     )
     assert "line 2, column" in response.content.decode()
-    assert not PlanVersion.objects.exists()
+    assert PlanVersion.objects.count() == DEMO_PLANS
 
 
 def test_head_approves_and_the_version_locks(client, login_as):
@@ -118,7 +121,7 @@ def test_revising_an_approved_plan_makes_a_new_draft_and_the_diff_shows_it(clien
     second = save_draft(client, "smb", yaml.safe_dump(document, allow_unicode=True))
 
     first.refresh_from_db()
-    assert (first.status, second.status, second.number) == (PlanStatus.APPROVED, "draft", 2)
+    assert (first.status, second.status, second.number) == (PlanStatus.APPROVED, "draft", 3)
     response = client.get(reverse("planning:plan_compare", args=[second.pk, first.pk]))
     html = response.content.decode()
     assert "<code>target</code>" in html

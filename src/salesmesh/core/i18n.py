@@ -27,9 +27,19 @@ class Message:
     params: Mapping[str, Any] = field(default_factory=dict)
 
     def render(self, translate: Callable[[str], str] = lambda text: text) -> str:
-        """The message in the language ``translate`` maps to (English by default)."""
+        """The message in the language ``translate`` maps to (English by default).
+
+        A parameter that is itself a ``Message`` (a paradigm's name, say) is
+        rendered in the same language first.
+        """
         text = translate(self.template)
-        return text % dict(self.params) if self.params else text
+        if not self.params:
+            return text
+        params = {
+            name: value.render(translate) if isinstance(value, Message) else value
+            for name, value in self.params.items()
+        }
+        return text % params
 
     def __str__(self) -> str:
         """The English text."""

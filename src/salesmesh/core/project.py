@@ -1052,7 +1052,7 @@ def _plan_one(
                         m.id,
                         Message(
                             gettext_noop(
-                                "High-priority action \u201c%(action)s\u201d towards "
+                                "High-priority action “%(action)s” towards "
                                 "%(stakeholder)s was due on %(due)s before milestone "
                                 "%(milestone)s of project %(project)s; as of %(as_of)s it "
                                 "is overdue."

@@ -18,6 +18,7 @@ from typing import Any
 from django.db import models, transaction
 
 from salesmesh.demo.names import GIVEN_NAMES, SURNAMES
+from salesmesh.demo.plans import seed_demo_plans
 from salesmesh.org.models import (
     ExamKind,
     ExamResult,
@@ -367,4 +368,5 @@ def seed_demo_company(*, only_if_empty: bool = False) -> SeedReport:
     units = _seed_units(COMPANY, None, report)
     for person in people:
         _seed_person(person, units, report)
+    report.created += seed_demo_plans(approver=User.objects.get(username="head"))
     return report

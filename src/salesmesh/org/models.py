@@ -6,7 +6,7 @@ from django.contrib.auth.models import AbstractUser
 from django.core.exceptions import ValidationError
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
-from django.utils.translation import get_language
+from django.utils.translation import get_language, pgettext_lazy
 from django.utils.translation import gettext_lazy as _
 from treebeard.mp_tree import MP_Node
 
@@ -19,9 +19,9 @@ DEFAULT_MAX_VISITS_PER_DAY = 4
 class Paradigm(models.TextChoices):
     """How a business line turns its target into behaviours (DESIGN.md §1)."""
 
-    PROBABILITY = "probability", _("Probability")
-    BEHAVIOUR = "behaviour", _("Behaviour")
-    PROJECT = "project", _("Project")
+    PROBABILITY = "probability", pgettext_lazy("paradigm", "Probability")
+    BEHAVIOUR = "behaviour", pgettext_lazy("paradigm", "Behaviour")
+    PROJECT = "project", pgettext_lazy("paradigm", "Project")
 
 
 class UnitKind(models.TextChoices):

@@ -261,7 +261,7 @@ def _capacity_node(
         unit=unit,
         formula=Message(
             gettext_noop(
-                "= %(total)s in the period ÷ %(days)s working days \u00d7 5; capacity "
+                "= %(total)s in the period ÷ %(days)s working days × 5; capacity "
                 "%(capacity)s a week from %(members)s people; %(over)s overloaded"
             ),
             {
@@ -347,9 +347,7 @@ def _tree(document: BehaviourPlanDocument, result: BehaviourPlan) -> ReportNode:
         value=result.already_signed_revenue,
         unit=money,
         formula=Message(
-            gettext_noop(
-                "= signed accounts \u00d7 revenue per signed account; %(remaining)s remains"
-            ),
+            gettext_noop("= signed accounts × revenue per signed account; %(remaining)s remains"),
             {"remaining": num(result.remaining_target)},
         ),
     )
@@ -357,9 +355,7 @@ def _tree(document: BehaviourPlanDocument, result: BehaviourPlan) -> ReportNode:
         label=Message(gettext_noop("Target %(period)s"), {"period": document.period_label}),
         value=result.target,  # the target to the cent
         unit=money,
-        formula=Message(
-            gettext_noop("= already signed + Σ tier signings \u00d7 revenue per signing")
-        ),
+        formula=Message(gettext_noop("= already signed + Σ tier signings × revenue per signing")),
         status=OK if feasible(result) else INFEASIBLE,
         children=(already, *(_tier_node(t, money) for t in result.tiers), signed),
     )

@@ -107,7 +107,7 @@ def _tree(document: ProbabilityPlanDocument, result: ProbabilityPlan) -> ReportN
         value=result.deal_value,
         unit=money,
         formula=Message(
-            gettext_noop("= Σ selection probability \u00d7 price over %(count)s products"),
+            gettext_noop("= Σ selection probability × price over %(count)s products"),
             {"count": len(section.products)},
         ),
         children=tuple(
@@ -116,7 +116,7 @@ def _tree(document: ProbabilityPlanDocument, result: ProbabilityPlan) -> ReportN
                 value=(product.price * product.probability).quantize(Decimal("0.01")),
                 unit=money,
                 formula=Message(
-                    gettext_noop("= %(probability)s \u00d7 %(price)s"),
+                    gettext_noop("= %(probability)s × %(price)s"),
                     {"probability": product.probability, "price": num(product.price)},
                 ),
             )
@@ -127,7 +127,7 @@ def _tree(document: ProbabilityPlanDocument, result: ProbabilityPlan) -> ReportN
         label=Message(gettext_noop("Target %(period)s"), {"period": document.period_label}),
         value=to_money(document.target),
         unit=money,
-        formula=Message(gettext_noop("= customers \u00d7 expected deal value")),
+        formula=Message(gettext_noop("= customers × expected deal value")),
         status=OK if feasible else INFEASIBLE,
         children=(deal_value, customers),
     )
@@ -155,7 +155,7 @@ def _stage_formula(result: ProbabilityPlan, k: int) -> Message:
         return Message(
             gettext_noop(
                 "= ⌈%(next)s %(next_stage)s ÷ %(effective)s⌉ (conversion %(conversion)s "
-                "\u00d7 lead source mix; lag to close %(lag)s days)"
+                "× lead source mix; lag to close %(lag)s days)"
             ),
             {
                 "next": num(after.count),
@@ -277,7 +277,7 @@ def _calls_node(document: ProbabilityPlanDocument, result: ProbabilityPlan) -> R
         unit=Message(gettext_noop("calls")),
         formula=Message(
             gettext_noop(
-                "= ⌈%(leads)s leads \u00d7 %(attempts)s connected attempts per lead ÷ reach rate "
+                "= ⌈%(leads)s leads × %(attempts)s connected attempts per lead ÷ reach rate "
                 "%(reach)s⌉"
             ),
             {
@@ -335,7 +335,7 @@ def _visits_node(document: ProbabilityPlanDocument, result: ProbabilityPlan) -> 
         value=result.visits,
         unit=Message(gettext_noop("visits")),
         formula=Message(
-            gettext_noop("= ⌈%(count)s %(stage)s \u00d7 %(per)s visits each⌉"),
+            gettext_noop("= ⌈%(count)s %(stage)s × %(per)s visits each⌉"),
             {"count": num(stage.count), "stage": stage.name, "per": yields.visits_per_opportunity},
         ),
         status=status,

@@ -150,7 +150,7 @@ def _milestone_node(item: MilestoneRef, money: Message) -> ReportNode:
         unit=money,
         formula=Message(
             gettext_noop(
-                "= %(share)s \u00d7 contract value %(value)s (%(kind)s, %(date)s, slack %(slack)s "
+                "= %(share)s × contract value %(value)s (%(kind)s, %(date)s, slack %(slack)s "
                 "working days)"
             ),
             {
@@ -220,7 +220,7 @@ def _tree(
         value=gap,
         unit=money,
         formula=Message(
-            gettext_noop("= max(0, %(target)s \u2212 %(revenue)s)"),
+            gettext_noop("= max(0, %(target)s − %(revenue)s)"),
             {"target": num(to_money(document.target)), "revenue": num(in_period)},
         ),
         status=OK if not gap else INFEASIBLE,

@@ -19,7 +19,7 @@ from typing import Any
 
 import numpy as np
 
-from salesmesh.core.advisor import PARADIGM_LABELS, AdvisorError, AdvisorResult, advise
+from salesmesh.core.advisor import PARADIGM_LABELS, AdvisorError, AdvisorResult, Paradigm, advise
 from salesmesh.core.allocation import (
     AllocationError,
     PeriodAllocation,
@@ -297,14 +297,14 @@ def advisor_section(document: PlanDocument) -> Section:
             0,
             Message(
                 gettext_noop(
-                    "The advisor names %(advised)s as the core paradigm for these business "
-                    "indicators (%(score)s of 100 points), but this plan uses the %(paradigm)s "
-                    "paradigm; see the advisor table."
+                    "The advisor names the %(advised)s as the core paradigm for these "
+                    "business indicators (%(score)s of 100 points), but this plan uses the "
+                    "%(paradigm)s; see the advisor table."
                 ),
                 {
-                    "advised": result.core.value,
+                    "advised": Message(PARADIGM_LABELS[result.core]),
                     "score": decimal(result.scores.of(result.core)),
-                    "paradigm": document.paradigm,
+                    "paradigm": Message(PARADIGM_LABELS[Paradigm(document.paradigm)]),
                 },
             ),
         )

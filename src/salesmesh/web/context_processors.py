@@ -9,6 +9,7 @@ from django.http import HttpRequest
 from django.urls import reverse
 from django.utils.functional import Promise
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 
 @dataclass(frozen=True)
@@ -26,9 +27,9 @@ def navigation(request: HttpRequest) -> dict[str, Any]:
         return {}
     entries = [
         (_("Overview"), reverse("home")),
-        (_("Probability"), reverse("paradigm", args=["probability"])),
-        (_("Behaviour"), reverse("paradigm", args=["behaviour"])),
-        (_("Project"), reverse("paradigm", args=["project"])),
+        (pgettext_lazy("paradigm", "Probability"), reverse("paradigm", args=["probability"])),
+        (pgettext_lazy("paradigm", "Behaviour"), reverse("paradigm", args=["behaviour"])),
+        (pgettext_lazy("paradigm", "Project"), reverse("paradigm", args=["project"])),
         (_("Data"), reverse("data")),
     ]
     if request.user.is_staff:
