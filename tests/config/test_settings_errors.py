@@ -142,3 +142,17 @@ def test_embedded_sqlite_runs_in_wal_mode_with_a_busy_timeout(tmp_path, django_d
             assert cursor.fetchone()[0] == 1
     finally:
         connection.close()
+
+
+def test_bad_advisor_thresholds_are_one_line(tmp_path):
+    result = run_cli(
+        "check",
+        tmp_path=tmp_path,
+        SALESMESH_ADVISOR_THRESHOLDS='{"close_call_margin": "lots"}',
+    )
+    assert_one_clear_line(result, "SALESMESH_ADVISOR_THRESHOLDS.close_call_margin")
+
+
+def test_advisor_thresholds_json_must_be_an_object(tmp_path):
+    result = run_cli("check", tmp_path=tmp_path, SALESMESH_ADVISOR_THRESHOLDS="[1, 2]")
+    assert_one_clear_line(result, "must be a JSON object")

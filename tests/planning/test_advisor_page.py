@@ -104,3 +104,18 @@ def test_home_links_to_the_advisor_for_managed_lines_only(client, login_as):
     html = client.get(reverse("home")).content.decode()
     assert url("smb") in html
     assert url("ka") not in html
+
+
+def test_configured_thresholds_change_the_advice(client, login_as, settings):
+    login_as("head")
+    borderline = {
+        "addressable_customers": "5000",
+        "demand_customers": "1500",
+        "market_maturity": "4",
+        "solution_standardisation": "4",
+        "evaluate": "1",
+    }
+    default = client.post(url("smb"), borderline).context["result"]
+    settings.SALESMESH_ADVISOR_THRESHOLDS = {"demand_customers": [200, 2000, 20000]}
+    stricter = client.post(url("smb"), borderline).context["result"]
+    assert stricter.scores.probability < default.scores.probability

@@ -2,6 +2,10 @@
 
 from __future__ import annotations
 
+import io
+import json
+
+import openpyxl
 import pytest
 import yaml
 from django.urls import reverse
@@ -142,3 +146,36 @@ def test_plans_are_invisible_outside_the_line_management(client, login_as, usern
     ):
         assert client.get(url).status_code == 404, url
     assert client.post(reverse("planning:plan_approve", args=[version.pk])).status_code == 404
+
+
+def test_an_approved_plan_downloads_as_a_workbook_and_json(client, login_as):
+    login_as("head")
+    version = PlanVersion.objects.get(unit__code="ka", status=PlanStatus.APPROVED)
+
+    response = client.get(
+        reverse("planning:plan_download", args=[version.pk, "xlsx"]), HTTP_ACCEPT_LANGUAGE="zh-hans"
+    )
+
+    assert response.status_code == 200
+    assert "attachment" in response["Content-Disposition"]
+    workbook = openpyxl.load_workbook(io.BytesIO(response.content))
+    assert len(workbook.sheetnames) >= 4
+    summary = workbook[workbook.sheetnames[0]]
+    texts = [
+        cell.value for row in summary.iter_rows() for cell in row if isinstance(cell.value, str)
+    ]
+    assert any("行为范式" in text for text in texts)
+
+    data = json.loads(
+        client.get(reverse("planning:plan_download", args=[version.pk, "json"])).content
+    )
+    assert data["paradigm"] == "behaviour"
+    assert data["tree"]["children"]
+
+
+def test_downloads_are_scoped_like_the_page(client, login_as):
+    login_as("manager")  # manages SMB only
+    version = PlanVersion.objects.get(unit__code="ka")
+    assert (
+        client.get(reverse("planning:plan_download", args=[version.pk, "xlsx"])).status_code == 404
+    )

@@ -7,12 +7,16 @@ message the ``salesmesh`` command prints without a traceback.
 
 from __future__ import annotations
 
+import json
 import os
 import secrets
 from pathlib import Path
 from typing import Any
 
 import dj_database_url
+
+from salesmesh.core.advisor import AdvisorError
+from salesmesh.core.advisor_config import thresholds_from_mapping
 
 
 class ConfigError(Exception):
@@ -128,6 +132,24 @@ def dev_secret_key(directory: Path) -> str:
     with os.fdopen(fd, "w", encoding="ascii") as handle:
         handle.write(key)
     return key
+
+
+def advisor_thresholds(name: str) -> dict[str, Any]:
+    """Paradigm-advisor overrides as JSON (see core.advisor_config), checked now."""
+    raw = os.environ.get(name, "").strip()
+    if not raw:
+        return {}
+    try:
+        data = json.loads(raw)
+    except json.JSONDecodeError as exc:
+        raise ConfigError(f"{name} is not valid JSON: {exc.msg} at column {exc.colno}") from exc
+    if not isinstance(data, dict):
+        raise ConfigError(f'{name} must be a JSON object such as {{"close_call_margin": 8}}')
+    try:
+        thresholds_from_mapping(data, path=name)
+    except AdvisorError as exc:
+        raise ConfigError("; ".join(f"{p}: {m}" for p, m in exc.problems)) from exc
+    return data
 
 
 def required(name: str, *, why: str) -> str:

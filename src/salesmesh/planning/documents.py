@@ -52,7 +52,8 @@ def starting_assumptions(*, line: OrgUnit) -> dict[str, Any]:
     """A first draft for a line with no plan yet: the worked example of its paradigm."""
     path = EXAMPLES_DIR / EXAMPLE_FILES[Paradigm(line.paradigm)]
     document: dict[str, Any] = yaml.safe_load(path.read_text(encoding="utf-8"))
-    document["name"] = line.display_name
+    # The stored name is data, not interface text: the Chinese name the company uses.
+    document["name"] = line.name_zh or line.name_en
     if line.paradigm == Paradigm.BEHAVIOUR:
         _reassign_owners(document, line=line)
     return plan_document_for(line=line, assumptions=document)

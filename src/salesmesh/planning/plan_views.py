@@ -20,7 +20,8 @@ from django.views.decorators.http import require_POST
 
 from salesmesh.core.diff import diff
 from salesmesh.planfile.loader import PlanFileError
-from salesmesh.planfile.report import report_to_dict
+from salesmesh.planfile.report import report_to_dict, report_to_json
+from salesmesh.planfile.xlsx import workbook_bytes
 from salesmesh.planning.documents import (
     assumptions_for_editing,
     plan_document_for,
@@ -126,6 +127,27 @@ def plan_detail(request: HttpRequest, pk: int) -> HttpResponse:
             and version.status == PlanStatus.DRAFT,
         },
     )
+
+
+def plan_download(request: HttpRequest, pk: int, fmt: str) -> HttpResponse:
+    """The version's decomposition as an XLSX workbook or JSON, in the viewer's language."""
+    version = _version_or_404(request, pk)
+    try:
+        report = run_document(version.assumptions)
+    except PlanFileError:
+        raise Http404 from None
+    stem = f"plan-{version.unit.code}-{version.period_label}-v{version.number}"
+    if fmt == "xlsx":
+        response = HttpResponse(
+            workbook_bytes(report, _),
+            content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+        )
+    else:
+        response = HttpResponse(
+            report_to_json(report, _), content_type="application/json; charset=utf-8"
+        )
+    response["Content-Disposition"] = f'attachment; filename="{stem}.{fmt}"'
+    return response
 
 
 @require_POST

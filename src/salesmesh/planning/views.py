@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import asdict
 from typing import Any
 
+from django.conf import settings
 from django.contrib import messages
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
@@ -12,6 +13,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from salesmesh.core.advisor import AdvisorError, AdvisorResult, Factor, advise
+from salesmesh.core.advisor_config import thresholds_from_mapping
 from salesmesh.org.models import OrgUnit, Paradigm
 from salesmesh.planning.charts import advisor_scores_chart
 from salesmesh.planning.forms import AdvisorForm
@@ -43,7 +45,10 @@ def advisor(request: HttpRequest, code: str) -> HttpResponse:
         form = AdvisorForm(request.POST)
         if form.is_valid():
             try:
-                result = advise(form.indicators())
+                result = advise(
+                    form.indicators(),
+                    thresholds_from_mapping(settings.SALESMESH_ADVISOR_THRESHOLDS),
+                )
             except AdvisorError as exc:
                 for path, message in exc.problems:
                     field = path.rsplit(".", 1)[-1]

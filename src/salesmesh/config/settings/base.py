@@ -115,3 +115,7 @@ LOGGING = {
 
 # The work calendar used when an org unit does not name its own country.
 SALESMESH_DEFAULT_COUNTRY = "CN"
+
+# Paradigm-advisor thresholds: the documented defaults (core.advisor) unless
+# overridden, e.g. SALESMESH_ADVISOR_THRESHOLDS='{"demand_customers": [30, 300, 3000]}'.
+SALESMESH_ADVISOR_THRESHOLDS = env.advisor_thresholds("SALESMESH_ADVISOR_THRESHOLDS")
