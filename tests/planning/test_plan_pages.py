@@ -179,3 +179,19 @@ def test_downloads_are_scoped_like_the_page(client, login_as):
     assert (
         client.get(reverse("planning:plan_download", args=[version.pk, "xlsx"])).status_code == 404
     )
+
+
+@pytest.mark.parametrize("value", ["abc", "999999"])
+def test_a_bad_starting_version_is_404(client, login_as, value):
+    login_as("manager")
+    assert (
+        client.get(reverse("planning:plan_edit", args=["smb"]) + f"?from={value}").status_code
+        == 404
+    )
+
+
+def test_a_draft_cannot_start_from_another_lines_version(client, login_as):
+    login_as("head")
+    other = PlanVersion.objects.get(unit__code="ka")
+    url = reverse("planning:plan_edit", args=["smb"]) + f"?from={other.pk}"
+    assert client.get(url).status_code == 404

@@ -51,6 +51,18 @@ BEHAVIOUR_ROLES = {Role.SDR: "sdr", Role.BD: "bd", Role.PRESALES: "presales"}
 def starting_assumptions(*, line: OrgUnit) -> dict[str, Any]:
     """A first draft for a line with no plan yet: the worked example of its paradigm."""
     path = EXAMPLES_DIR / EXAMPLE_FILES[Paradigm(line.paradigm)]
+    if not path.is_file():
+        # Installed without the examples: start from the header; the editor then
+        # lists every section still to fill in.
+        return plan_document_for(
+            line=line,
+            assumptions={
+                "version": 1,
+                "name": line.name_zh or line.name_en,
+                "period": "",
+                "target": 0,
+            },
+        )
     document: dict[str, Any] = yaml.safe_load(path.read_text(encoding="utf-8"))
     # The stored name is data, not interface text: the Chinese name the company uses.
     document["name"] = line.name_zh or line.name_en

@@ -69,7 +69,11 @@ def plan_edit(request: HttpRequest, code: str) -> HttpResponse:
     line = _line_or_404(request, code)
     base: PlanVersion | None = None
     if "from" in request.GET:
+        if not request.GET["from"].isdigit():
+            raise Http404
         base = _version_or_404(request, int(request.GET["from"]))
+        if base.unit_id != line.pk:
+            raise Http404
     report = None
     problems: list[tuple[str, str]] = []
     if request.method == "POST":
