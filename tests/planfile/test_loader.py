@@ -255,7 +255,9 @@ def test_header_problems_are_reported_with_an_unknown_paradigm():
 def test_unknown_keys_without_a_close_match_list_the_known_ones():
     problems = problems_of(minimal(zzz="blue"))
     assert problems[0][0] == "zzz"
-    assert problems[0][1].startswith("unknown key zzz; the keys here are: advisor, country")
+    assert problems[0][1].startswith(
+        "unknown key zzz; the keys here are: advisor, allocation, country"
+    )
 
 
 def test_day_periods_and_unknown_countries_are_refused():

@@ -195,3 +195,26 @@ def test_a_draft_cannot_start_from_another_lines_version(client, login_as):
     other = PlanVersion.objects.get(unit__code="ka")
     url = reverse("planning:plan_edit", args=["smb"]) + f"?from={other.pk}"
     assert client.get(url).status_code == 404
+
+
+def test_the_target_is_allocated_over_the_lines_teams_and_people(client, login_as):
+    login_as("manager")
+    document = yaml.safe_load(editor_text(client, "smb"))
+    assert "org" not in document["allocation"]  # the org comes from the database
+
+    document["allocation"]["locked"] = {"smb-north": "100万"}
+    version = save_draft(client, "smb", yaml.safe_dump(document, allow_unicode=True))
+
+    org = version.assumptions["allocation"]["org"]
+    assert org["id"] == "smb"
+    assert [team["id"] for team in org["children"]] == ["smb-east", "smb-north", "smb-south"]
+    north = org["children"][1]
+    assert north["locked"] == "100万"  # kept as typed; the loader reads it exactly
+    assert {person["id"] for team in org["children"] for person in team["children"]} >= {"rep"}
+    rows = {row[1]: row for row in version.result["tables"]["target_by_unit"]["rows"]}
+    assert rows["smb-north"][4] == "1000000.00"
+
+    # Editing again shows the override, not the tree.
+    again = yaml.safe_load(editor_text(client, "smb", f"?from={version.pk}"))
+    assert again["allocation"]["locked"] == {"smb-north": "100万"}
+    assert "org" not in again["allocation"]

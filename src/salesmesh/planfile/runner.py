@@ -3,7 +3,8 @@
 ``run_plan(document)`` dispatches on the paradigm to ``probability_report``,
 ``behaviour_report`` or ``project_report`` (each: ``plan`` runs the core planner,
 ``report`` turns its result into a tree, tables, warnings, fixes and data), then adds
-what every paradigm shares: the target by month (seasonality) and by week, and the
+what every paradigm shares: the target by month (seasonality) and by week, the target
+over the org tree when the document has ``allocation`` (``allocation_report``), and the
 paradigm advisor's verdict when the document gives business indicators.
 
 ``plan_problems(document)`` runs the same planners only to collect their problems with
@@ -27,7 +28,12 @@ from salesmesh.core.behaviour import BehaviourPlan
 from salesmesh.core.calendar import WorkCalendar
 from salesmesh.core.probability import ProbabilityPlan
 from salesmesh.core.project import PortfolioPlan
-from salesmesh.planfile import behaviour_report, probability_report, project_report
+from salesmesh.planfile import (
+    allocation_report,
+    behaviour_report,
+    probability_report,
+    project_report,
+)
 from salesmesh.planfile.errors import PlanFileError, Problem
 from salesmesh.planfile.report import PlanReport
 from salesmesh.planfile.report_common import (
@@ -95,6 +101,7 @@ def plan_problems(document: PlanDocument) -> list[Problem]:
         )
     except AllocationError as exc:
         problems.extend(p for p in allocation_problems(exc) if p not in problems)
+    problems.extend(allocation_report.problems(document))
     if document.advisor is not None:
         problems.extend(indicator_problems(document.advisor.to_core(), path="advisor"))
     return problems
@@ -117,6 +124,7 @@ def run_plan(document: PlanDocument) -> PlanReport:
     main = _paradigm_section(document, result)
     target = target_section(document, work)
     advisor = advisor_section(document)
+    allocation = allocation_report.section(document)
     if main.tree is None:  # pragma: no cover - every paradigm section has a tree
         raise RuntimeError("the paradigm report has no tree")
     period = document.plan_period
@@ -133,15 +141,16 @@ def run_plan(document: PlanDocument) -> PlanReport:
         "feasible": main.feasible,
         "plan": main.data,
         **target.data,
+        **allocation.data,
         **advisor.data,
     }
     return PlanReport(
         paradigm=document.paradigm,
         name=document.name,
         period_label=document.period_label,
-        tree=main.tree,
-        tables=main.tables + target.tables + advisor.tables,
-        warnings=main.warnings + target.warnings + advisor.warnings,
+        tree=allocation_report.with_allocation(main.tree, allocation),
+        tables=main.tables + target.tables + allocation.tables + advisor.tables,
+        warnings=main.warnings + target.warnings + allocation.warnings + advisor.warnings,
         fixes=main.fixes,
         feasible=main.feasible,
         data=data,

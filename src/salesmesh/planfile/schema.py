@@ -2,7 +2,8 @@
 
 A plan document has a common header (version, paradigm, name, period, target …) and
 exactly one paradigm section named like the paradigm (``probability:``, ``behaviour:``
-or ``project:``, see ``sections``); docs/plan-file.md describes every key. Unknown keys
+or ``project:``, see ``sections``), and optionally ``allocation:`` (the target over the
+org tree, see ``schema_allocation``); docs/plan-file.md describes every key. Unknown keys
 are errors: a typo must not silently fall back to a default. ``PLAN_DOCUMENT`` validates
 a mapping into the subclass its ``paradigm`` names.
 
@@ -24,6 +25,7 @@ from pydantic import field_validator as _field_validator
 from salesmesh.core.allocation import Seasonality
 from salesmesh.core.calendar import CalendarError, FiscalCalendar, Grain, Period, WorkCalendar
 from salesmesh.core.i18n import gettext_noop
+from salesmesh.planfile.schema_allocation import AllocationSpec
 from salesmesh.planfile.sections import (
     AdvisorSpec,
     BehaviourSection,
@@ -45,6 +47,7 @@ __all__ = [
     "PARADIGMS",
     "PLAN_DOCUMENT",
     "AdvisorSpec",
+    "AllocationSpec",
     "BehaviourPlanDocument",
     "BehaviourSection",
     "PlanDocument",
@@ -76,6 +79,8 @@ class PlanDocument(SpecModel):
     target: Money
     seasonality: dict[Month, NonNegative] | None = None
     advisor: AdvisorSpec | None = None
+    # Optional for every paradigm: the target over the line's teams and people.
+    allocation: AllocationSpec | None = None
 
     @_field_validator("period", mode="before")
     @classmethod

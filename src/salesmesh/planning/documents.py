@@ -46,6 +46,14 @@ PEOPLE_SECTIONS = {
     Paradigm.BEHAVIOUR: ("behaviour", "team"),
 }
 BEHAVIOUR_ROLES = {Role.SDR: "sdr", Role.BD: "bd", Role.PRESALES: "presales"}
+# Who carries a share of the target when it is allocated over people.
+FRONT_LINE_ROLES = {
+    Paradigm.PROBABILITY: [Role.REP],
+    Paradigm.BEHAVIOUR: [Role.SDR, Role.BD],
+    Paradigm.PROJECT: [Role.PMO, Role.BUSINESS, Role.SOLUTION],
+}
+# The editor shows an allocation's overrides as {unit code or username: amount}.
+LOCKED_KEY = "locked"
 
 
 def starting_assumptions(*, line: OrgUnit) -> dict[str, Any]:
@@ -68,6 +76,9 @@ def starting_assumptions(*, line: OrgUnit) -> dict[str, Any]:
     document["name"] = line.name_zh or line.name_en
     if line.paradigm == Paradigm.BEHAVIOUR:
         _reassign_owners(document, line=line)
+    if isinstance(document.get("allocation"), dict):
+        # The example's units and people are not this line's: keep only the method.
+        document["allocation"].pop("org", None)
     return plan_document_for(line=line, assumptions=document)
 
 
@@ -77,6 +88,12 @@ def assumptions_for_editing(document: dict[str, Any]) -> str:
     section = PEOPLE_SECTIONS.get(editable.get("paradigm", ""))
     if section and isinstance(editable.get(section[0]), dict):
         editable[section[0]].pop(section[1], None)
+    allocation = editable.get("allocation")
+    if isinstance(allocation, dict) and isinstance(allocation.get("org"), dict):
+        # The org tree comes from the database; only its overrides are edited.
+        locked = dict(_locked_amounts(allocation.pop("org")))
+        if locked:
+            allocation[LOCKED_KEY] = locked
     return yaml.safe_dump(jsonable(editable), allow_unicode=True, sort_keys=False, width=100)
 
 
@@ -94,7 +111,66 @@ def plan_document_for(*, line: OrgUnit, assumptions: dict[str, Any]) -> dict[str
             body[key] = _reps(line=line, as_of=as_of)
         else:
             body[key] = _behaviour_team(line=line)
+    allocation = document.get("allocation")
+    if isinstance(allocation, dict):
+        locked = dict(_locked_amounts(allocation.pop("org", None) or {}))
+        locked.update(allocation.pop(LOCKED_KEY, None) or {})
+        allocation["org"] = _org_tree(line=line, locked=locked)
     return jsonable(document)
+
+
+def _locked_amounts(node: dict[str, Any]) -> list[tuple[str, Any]]:
+    """(id, locked amount) of every overridden node of an allocation tree."""
+    found = [(str(node["id"]), node["locked"])] if node.get("locked") is not None else []
+    for child in node.get("children") or []:
+        if isinstance(child, dict):
+            found.extend(_locked_amounts(child))
+    return found
+
+
+def _org_tree(*, line: OrgUnit, locked: dict[str, Any]) -> dict[str, Any]:
+    """The line's teams and front-line people as an allocation tree (fixed queries).
+
+    Units are identified by their code, people by their username, so overrides
+    typed in the editor (``locked: {smb-east: 200万}``) find their node.
+    """
+    units = list(OrgUnit.objects.filter(path__startswith=line.path).order_by("path"))
+    roles = FRONT_LINE_ROLES.get(Paradigm(line.paradigm), [])
+    by_unit: dict[int, list[Membership]] = defaultdict(list)
+    for membership in _members(line, roles):
+        by_unit[membership.unit_id].append(membership)
+    capacity = (
+        {member["id"]: member["weekly_capacity"] for member in _behaviour_team(line=line)}
+        if line.paradigm == Paradigm.BEHAVIOUR
+        else {}
+    )
+    nodes: dict[str, dict[str, Any]] = {}
+    for unit in units:
+        node: dict[str, Any] = {"id": unit.code, "name": unit.name_zh or unit.name_en}
+        people = [_person_node(m, capacity.get(m.user.username), locked) for m in by_unit[unit.pk]]
+        if people:
+            node["children"] = people
+        if unit.code in locked:
+            node["locked"] = locked[unit.code]
+        nodes[unit.path] = node
+        parent = nodes.get(unit.path[: -OrgUnit.steplen])
+        if parent is not None and unit.pk != line.pk:
+            parent.setdefault("children", []).append(node)
+    return nodes[line.path]
+
+
+def _person_node(m: Membership, weekly: int | None, locked: dict[str, Any]) -> dict[str, Any]:
+    node: dict[str, Any] = {
+        "id": m.user.username,
+        "name": m.user.name_zh or m.user.username,
+        # Probability lines weigh reps by daily calls; behaviour teams by weekly capacity.
+        "capacity": weekly if weekly is not None else m.user.max_calls_per_day,
+    }
+    if m.user.hire_date:
+        node["hire_date"] = m.user.hire_date
+    if m.user.username in locked:
+        node["locked"] = locked[m.user.username]
+    return node
 
 
 def run_document(document: dict[str, Any]) -> PlanReport:
