@@ -156,3 +156,29 @@ def test_bad_advisor_thresholds_are_one_line(tmp_path):
 def test_advisor_thresholds_json_must_be_an_object(tmp_path):
     result = run_cli("check", tmp_path=tmp_path, SALESMESH_ADVISOR_THRESHOLDS="[1, 2]")
     assert_one_clear_line(result, "must be a JSON object")
+
+
+@pytest.mark.parametrize("url", ["sqlite://", "sqlite:///relative.sqlite3"])
+def test_sqlite_url_needs_an_absolute_path(tmp_path, url):
+    result = run_cli("migrate", tmp_path=tmp_path, DATABASE_URL=url)
+    assert_one_clear_line(result, "needs an absolute file path")
+
+
+def test_a_damaged_dev_secret_is_one_clear_line(tmp_path):
+    (tmp_path / "secret_key").write_text("")
+    result = run_cli("check", tmp_path=tmp_path)
+    assert_one_clear_line(result, "holds no usable secret key")
+
+
+def test_production_settings_pass_the_deploy_check(tmp_path):
+    result = run_cli(
+        "check",
+        "--deploy",
+        "--fail-level",
+        "WARNING",
+        tmp_path=tmp_path,
+        DJANGO_SETTINGS_MODULE="salesmesh.config.settings.prod",
+        SECRET_KEY="a-production-secret-" + "x" * 40,
+        ALLOWED_HOSTS="sales.example.com",
+    )
+    assert result.returncode == 0, result.stdout + result.stderr

@@ -218,3 +218,27 @@ def test_the_target_is_allocated_over_the_lines_teams_and_people(client, login_a
     again = yaml.safe_load(editor_text(client, "smb", f"?from={version.pk}"))
     assert again["allocation"]["locked"] == {"smb-north": "100万"}
     assert "org" not in again["allocation"]
+
+
+@pytest.mark.parametrize("value", ["²", "9" * 30, "-1"])
+def test_crafted_ids_are_404_not_errors(client, login_as, value):
+    login_as("head")
+    version = PlanVersion.objects.get(unit__code="smb")
+    assert (
+        client.get(reverse("planning:plan_edit", args=["smb"]) + f"?from={value}").status_code
+        == 404
+    )
+    detail = reverse("planning:plan_detail", args=[version.pk])
+    assert client.get(detail + f"?compare={value}").status_code == 404
+
+
+def test_the_head_cannot_approve_a_draft_of_their_own(client, login_as):
+    login_as("head")
+    version = save_draft(client, "smb", editor_text(client, "smb"))
+    assert (
+        'id="approve"'
+        not in client.get(reverse("planning:plan_detail", args=[version.pk])).content.decode()
+    )
+    client.post(reverse("planning:plan_approve", args=[version.pk]))
+    version.refresh_from_db()
+    assert version.status == PlanStatus.DRAFT

@@ -70,20 +70,29 @@ def test_versions_are_numbered_per_line_and_period(smb, head):
 
 def test_approving_locks_and_supersedes_the_previous_approval(smb, head):
     first, second = save(smb, head, 100), save(smb, head, 110)
+    admin = User.objects.get(username="admin")
 
-    plan_version_approve(version=first, by=head)
-    plan_version_approve(version=second, by=head)
+    plan_version_approve(version=first, by=admin)
+    plan_version_approve(version=second, by=admin)
 
     first.refresh_from_db()
     second.refresh_from_db()
     assert (first.status, second.status) == (PlanStatus.SUPERSEDED, PlanStatus.APPROVED)
-    assert second.approved_by == head
+    assert second.approved_by == admin
     with pytest.raises(ValidationError):
-        plan_version_approve(version=second, by=head)
+        plan_version_approve(version=second, by=admin)
 
 
 def test_database_refuses_two_approved_versions(smb, head):
     first, second = save(smb, head, 100), save(smb, head, 110)
-    plan_version_approve(version=first, by=head)
+    plan_version_approve(version=first, by=User.objects.get(username="admin"))
     with pytest.raises(IntegrityError), transaction.atomic():
         PlanVersion.objects.filter(pk=second.pk).update(status=PlanStatus.APPROVED)
+
+
+def test_nobody_approves_their_own_draft(smb, head):
+    draft = save(smb, head, 100)
+    with pytest.raises(ValidationError):
+        plan_version_approve(version=draft, by=head)
+    draft.refresh_from_db()
+    assert draft.status == PlanStatus.DRAFT

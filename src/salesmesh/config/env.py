@@ -89,7 +89,13 @@ def database(default_sqlite_path: Path) -> dict[str, Any]:
             "%-encoded); expected e.g. postgres://user@127.0.0.1:5432/salesmesh"
         ) from exc
     if scheme == "sqlite":
-        return sqlite_database(Path(config["NAME"]))
+        name = config.get("NAME") or ""
+        if not name or name == ":memory:" or not Path(name).is_absolute():
+            raise ConfigError(
+                "DATABASE_URL for SQLite needs an absolute file path, e.g. "
+                "sqlite:////var/lib/salesmesh/salesmesh.sqlite3 (four slashes)"
+            )
+        return sqlite_database(Path(name))
     if not config.get("NAME"):
         raise ConfigError(
             "DATABASE_URL names no database; add it after the host, e.g. .../salesmesh"
@@ -118,19 +124,34 @@ def sqlite_database(path: Path) -> dict[str, Any]:
     }
 
 
+# Shorter than this is not a secret worth signing sessions with.
+MIN_SECRET_LENGTH = 32
+
+
 def dev_secret_key(directory: Path) -> str:
     """A secret generated once per data directory and kept there (0600)."""
     path = directory / "secret_key"
-    if path.exists():
-        return path.read_text(encoding="ascii").strip()
-    key = secrets.token_urlsafe(50)
-    # O_EXCL: if two processes race, one wins and the other reads its key.
+    if not path.exists():
+        # Written to a temporary file and renamed: a reader never sees it half-written.
+        tmp = directory / f".secret_key.{os.getpid()}.tmp"
+        fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+        with os.fdopen(fd, "w", encoding="ascii") as handle:
+            handle.write(secrets.token_urlsafe(50))
+        # link() fails if another process won the race; then its key is the key.
+        try:
+            os.link(tmp, path)
+        except FileExistsError:
+            pass
+        finally:
+            tmp.unlink()
     try:
-        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-    except FileExistsError:
-        return path.read_text(encoding="ascii").strip()
-    with os.fdopen(fd, "w", encoding="ascii") as handle:
-        handle.write(key)
+        key = path.read_text(encoding="ascii").strip()
+    except (OSError, UnicodeDecodeError) as exc:
+        raise ConfigError(
+            f"{path} cannot be read as a secret key ({exc}); delete it to get a new one"
+        ) from exc
+    if len(key) < MIN_SECRET_LENGTH:
+        raise ConfigError(f"{path} holds no usable secret key; delete it to get a new one")
     return key
 
 

@@ -5,7 +5,7 @@ from typing import Any
 from django.contrib import admin
 from django.http import HttpRequest
 
-from salesmesh.planning.models import ParadigmChange, PlanStatus, PlanVersion
+from salesmesh.planning.models import ParadigmChange, PlanVersion
 
 
 @admin.register(ParadigmChange)
@@ -30,10 +30,11 @@ class PlanVersionAdmin(admin.ModelAdmin):
     list_display = ["unit", "period_label", "number", "paradigm", "status", "created_at"]
     list_filter = ["status", "paradigm"]
     list_select_related = ["unit"]
-    readonly_fields = ["created_at", "approved_at", "approved_by", "created_by"]
+
+    # Plans are drafted, approved and compared in the app, where the rules live
+    # (who may approve, superseding, locking); the admin only shows them.
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return False
 
     def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        # Approved versions are locked; a change is a new draft, made in the app.
-        if obj is not None and obj.status != PlanStatus.DRAFT:
-            return False
-        return super().has_change_permission(request, obj)
+        return False

@@ -34,6 +34,9 @@ EXAMPLE_FILES = {
 }
 # A pass rate with no exam sitting yet: the capability model's neutral reference.
 NEUTRAL_PASS_RATE = Decimal("0.5")
+# Tenure for someone whose hire date is unknown: the capability model's
+# reference rep (18 months), so a missing date neither helps nor penalises.
+NEUTRAL_TENURE_MONTHS = 18
 # Weekly capacity of behaviour-team members from their daily limits (5-day week):
 # an SDR touch (a reached conversation or a real WeCom exchange) takes about three
 # dial attempts; a BD visit is a visit; a presales solution takes about two visit
@@ -113,16 +116,27 @@ def plan_document_for(*, line: OrgUnit, assumptions: dict[str, Any]) -> dict[str
             body[key] = _behaviour_team(line=line)
     allocation = document.get("allocation")
     if isinstance(allocation, dict):
-        locked = dict(_locked_amounts(allocation.pop("org", None) or {}))
-        locked.update(allocation.pop(LOCKED_KEY, None) or {})
+        org = allocation.pop("org", None)
+        locked = dict(_locked_amounts(org)) if isinstance(org, dict) else {}
+        overrides = allocation.pop(LOCKED_KEY, None)
+        if isinstance(overrides, dict):
+            locked.update({str(key): value for key, value in overrides.items()})
+        elif overrides is not None:
+            # Not a mapping: keep it where the loader will report it with its path.
+            allocation[LOCKED_KEY] = overrides
         allocation["org"] = _org_tree(line=line, locked=locked)
     return jsonable(document)
 
 
 def _locked_amounts(node: dict[str, Any]) -> list[tuple[str, Any]]:
     """(id, locked amount) of every overridden node of an allocation tree."""
-    found = [(str(node["id"]), node["locked"])] if node.get("locked") is not None else []
-    for child in node.get("children") or []:
+    found = (
+        [(str(node["id"]), node["locked"])]
+        if node.get("id") is not None and node.get("locked") is not None
+        else []
+    )
+    children = node.get("children")
+    for child in children if isinstance(children, list) else []:
         if isinstance(child, dict):
             found.extend(_locked_amounts(child))
     return found
@@ -192,26 +206,44 @@ def jsonable(value: Any) -> Any:
 
 
 def _period_start(document: dict[str, Any]) -> date:
+    """The plan period's first day, read the way the plan-file schema reads it."""
+    period = document.get("period", "")
+    if isinstance(period, int) and not isinstance(period, bool):
+        period = f"FY{period}"  # ``period: 2026`` means the fiscal year, as in the schema
     try:
         fiscal = FiscalCalendar(int(document.get("fiscal_year_start_month", 1)))
-        return fiscal.parse(str(document.get("period", ""))).start
+        return fiscal.parse(str(period).strip().upper()).start
     except (CalendarError, ValueError, TypeError):
         return timezone.localdate()
 
 
 def _members(line: OrgUnit, roles: list[str]) -> list[Membership]:
-    return list(
-        Membership.objects.filter(unit__path__startswith=line.path, role__in=roles)
+    """One membership per active person, the first by role order then unit.
+
+    A person with two roles in the line (SDR and BD, or a rep in two teams)
+    appears once: a plan's people must be distinct, and they still have one
+    day's capacity however many hats they wear.
+    """
+    memberships = (
+        Membership.objects.filter(
+            unit__path__startswith=line.path, role__in=roles, user__is_active=True
+        )
         .select_related("user")
         .order_by("unit__path", "user__username")
     )
+    rank = {role: index for index, role in enumerate(roles)}
+    chosen: dict[int, Membership] = {}
+    for membership in sorted(memberships, key=lambda m: rank[m.role]):
+        chosen.setdefault(membership.user_id, membership)
+    return [m for m in memberships if chosen.get(m.user_id) is m]
 
 
-def _pass_rates(user_ids: list[int]) -> dict[tuple[int, str], Decimal]:
+def _pass_rates(user_ids: list[int], as_of: date) -> dict[tuple[int, str], Decimal]:
+    """Share of passed sittings per person and exam, counting sittings up to ``as_of``."""
     sittings: dict[tuple[int, str], list[bool]] = defaultdict(list)
-    for user_id, kind, passed in ExamResult.objects.filter(user_id__in=user_ids).values_list(
-        "user_id", "kind", "passed"
-    ):
+    for user_id, kind, passed in ExamResult.objects.filter(
+        user_id__in=user_ids, taken_on__lte=as_of
+    ).values_list("user_id", "kind", "passed"):
         sittings[(user_id, kind)].append(passed)
     return {
         key: (Decimal(sum(results)) / len(results)).quantize(Decimal("0.01"))
@@ -221,7 +253,7 @@ def _pass_rates(user_ids: list[int]) -> dict[tuple[int, str], Decimal]:
 
 def _reps(*, line: OrgUnit, as_of: date) -> list[dict[str, Any]]:
     members = _members(line, [Role.REP])
-    rates = _pass_rates([m.user_id for m in members])
+    rates = _pass_rates([m.user_id for m in members], as_of)
     return [
         {
             "rep_id": m.user.username,
@@ -230,13 +262,18 @@ def _reps(*, line: OrgUnit, as_of: date) -> list[dict[str, Any]]:
             "max_visits_per_day": m.user.max_visits_per_day,
             "product_pass_rate": rates.get((m.user_id, ExamKind.PRODUCT), NEUTRAL_PASS_RATE),
             "scenario_pass_rate": rates.get((m.user_id, ExamKind.SCENARIO), NEUTRAL_PASS_RATE),
-            "tenure_months": tenure_months(m.user.hire_date, as_of) if m.user.hire_date else 0,
+            "tenure_months": (
+                tenure_months(m.user.hire_date, as_of)
+                if m.user.hire_date
+                else NEUTRAL_TENURE_MONTHS
+            ),
         }
         for m in members
     ]
 
 
 def _behaviour_team(*, line: OrgUnit) -> list[dict[str, Any]]:
+    """SDRs, BDs and presales with weekly capacity; people who can do none are left out."""
     team = []
     for m in _members(line, list(BEHAVIOUR_ROLES)):
         if m.role == Role.SDR:
@@ -245,12 +282,14 @@ def _behaviour_team(*, line: OrgUnit) -> list[dict[str, Any]]:
             capacity = WORKING_DAYS_PER_WEEK * m.user.max_visits_per_day
         else:
             capacity = WORKING_DAYS_PER_WEEK * m.user.max_visits_per_day // VISIT_SLOTS_PER_SOLUTION
+        if capacity <= 0:
+            continue
         team.append(
             {
                 "id": m.user.username,
                 "name": m.user.name_zh or m.user.username,
                 "role": BEHAVIOUR_ROLES[Role(m.role)],
-                "weekly_capacity": max(1, capacity),
+                "weekly_capacity": capacity,
             }
         )
     return team
@@ -266,7 +305,9 @@ def _reassign_owners(document: dict[str, Any], *, line: OrgUnit) -> None:
     turns: dict[str, int] = defaultdict(int)
     for account in body.get("accounts", []):
         role = example_roles.get(account.get("owner"), "bd")
-        candidates = people.get(role) or people.get("bd") or []
+        if not people.get(role):
+            role = "bd"  # no one of the example's role here: BDs own named accounts
+        candidates = people.get(role) or []
         if candidates:
             account["owner"] = candidates[turns[role] % len(candidates)]
             turns[role] += 1

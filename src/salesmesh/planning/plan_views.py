@@ -41,6 +41,17 @@ def _line_or_404(request: HttpRequest, code: str) -> Any:
     return line
 
 
+# Primary keys are 64-bit: anything longer is not an id (and int() of a huge
+# digit string is slow), so it is simply not found.
+MAX_ID_DIGITS = 19
+
+
+def _id_or_404(text: str) -> int:
+    if not (text.isascii() and text.isdigit() and len(text) <= MAX_ID_DIGITS):
+        raise Http404
+    return int(text)
+
+
 def _version_or_404(request: HttpRequest, pk: int) -> PlanVersion:
     version = get_object_or_404(PlanVersion.objects.select_related("unit"), pk=pk)
     # Out of scope looks exactly like missing: never confirm that a plan exists.
@@ -69,9 +80,7 @@ def plan_edit(request: HttpRequest, code: str) -> HttpResponse:
     line = _line_or_404(request, code)
     base: PlanVersion | None = None
     if "from" in request.GET:
-        if not request.GET["from"].isdigit():
-            raise Http404
-        base = _version_or_404(request, int(request.GET["from"]))
+        base = _version_or_404(request, _id_or_404(request.GET["from"]))
         if base.unit_id != line.pk:
             raise Http404
     report = None
@@ -111,13 +120,17 @@ def plan_edit(request: HttpRequest, code: str) -> HttpResponse:
 def plan_detail(request: HttpRequest, pk: int) -> HttpResponse:
     """One saved version, planned again from its stored assumptions in the viewer's language."""
     version = _version_or_404(request, pk)
-    if request.GET.get("compare", "").isdigit():
-        return redirect("planning:plan_compare", pk=version.pk, other=int(request.GET["compare"]))
+    if "compare" in request.GET:
+        other = _id_or_404(request.GET["compare"])
+        return redirect("planning:plan_compare", pk=version.pk, other=other)
     try:
         report = run_document(version.assumptions)
     except PlanFileError as exc:  # a document saved by an older planner may no longer validate
         report = None
-        messages.error(request, "; ".join(f"{p}: {m.render(_)}" for p, m in exc.problems))
+        for path, message in exc.problems:
+            messages.error(
+                request, _("%(path)s: %(problem)s") % {"path": path, "problem": message.render(_)}
+            )
     others = plan_versions(line=version.unit).exclude(pk=version.pk)
     return render(
         request,
@@ -128,7 +141,8 @@ def plan_detail(request: HttpRequest, pk: int) -> HttpResponse:
             "report": report,
             "others": others,
             "can_approve": can_approve(user=request.user, line=version.unit)
-            and version.status == PlanStatus.DRAFT,
+            and version.status == PlanStatus.DRAFT
+            and version.created_by_id != request.user.pk,
         },
     )
 
@@ -163,7 +177,8 @@ def plan_approve(request: HttpRequest, pk: int) -> HttpResponse:
     try:
         plan_version_approve(version=version, by=request.user)
     except ValidationError as exc:
-        messages.error(request, " ".join(exc.messages))
+        for text in exc.messages:
+            messages.error(request, text)
     else:
         messages.success(
             request,

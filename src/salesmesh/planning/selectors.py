@@ -40,8 +40,10 @@ def paradigm_history(*, line: OrgUnit) -> QuerySet[ParadigmChange]:
 
 def plan_versions(*, line: OrgUnit) -> QuerySet[PlanVersion]:
     """Every saved plan of the line, newest period and version first."""
+    # Lists show labels only; the documents (hundreds of KB each) stay in the database.
     return (
         PlanVersion.objects.filter(unit=line)
         .select_related("created_by", "approved_by")
+        .defer("assumptions", "result")
         .order_by("-period_label", "-number")
     )

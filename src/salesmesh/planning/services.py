@@ -78,8 +78,19 @@ def plan_version_save(
 
 @transaction.atomic
 def plan_version_approve(*, version: PlanVersion, by: User) -> PlanVersion:
-    """Approve a draft: it becomes locked and the previously approved one superseded."""
+    """Approve a draft: it becomes locked and the previously approved one superseded.
+
+    Nobody signs off their own plan. The line is locked first so that two
+    approvals of the same line at once queue instead of colliding on the
+    one-approved-version constraint.
+    """
+    OrgUnit.objects.select_for_update().get(pk=version.unit_id)
     locked = PlanVersion.objects.select_for_update().get(pk=version.pk)
+    if locked.created_by_id is not None and locked.created_by_id == by.pk:
+        raise ValidationError(
+            _("You drafted version %(number)s; someone else must approve it.")
+            % {"number": locked.number}
+        )
     if locked.status != PlanStatus.DRAFT:
         raise ValidationError(
             _("Version %(number)s is %(status)s; only a draft can be approved.")
