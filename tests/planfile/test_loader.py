@@ -415,6 +415,16 @@ def test_amounts(value: object, expected: str):
         (True, "not a yes/no (true/false) value"),
         (float("nan"), "is not an amount"),
         (None, "is not an amount"),
+        # Bounds: below 10^16 in size, at most 28 digits written out in full.
+        (10**16, "10000000000000000 is too large"),
+        (-(10**40), "is too large; numbers in a plan must lie between -10^16 and 10^16"),
+        (D("1.0E+40"), "1.0E+40 is too large"),  # once decimal.InvalidOperation
+        (D("1E+1000000"), "1E+1000000 is too large"),
+        ("1" * 41, "is too large"),
+        ("10000000000000000", "is too large"),  # 10^16
+        ("1000000000000万", "is too large"),  # 10^12 x 10^4 = 10^16
+        ("0.12345678901234567890123456789万", "has more than 28 digits when written out in full"),
+        (D("1E-100"), "1E-100 has more than 28 digits"),
     ],
 )
 def test_amounts_refused(value: object, reason: str):
@@ -429,6 +439,41 @@ def test_amounts_refused(value: object, reason: str):
 )
 def test_numbers(value: object, expected: str):
     assert str(parse_number(value)) == expected
+
+
+@pytest.mark.parametrize(
+    ("value", "expected"),
+    [
+        ("9999999999999999", "9999999999999999"),  # 10^16 - 1, the largest whole number
+        (D("1E+15"), "1000000000000000"),
+        ("1e-27", "1E-27"),  # 0.000…001: 28 digits written out (the leading 0 counts)
+        (D("1." + "0" * 40), "1"),  # trailing zeros are no digits of substance
+        (D("0E+1000000"), "0"),  # zero, whatever its exponent
+        (D("0E-1000000"), "0"),
+    ],
+)
+def test_numbers_at_the_bounds(value: object, expected: str):
+    assert str(parse_number(value)) == expected
+
+
+@pytest.mark.parametrize(
+    ("value", "reason"),
+    [
+        ("1e16", "'1e16' is too large"),
+        (D("-1E+40"), "-1E+40 is too large"),
+        pytest.param(10**5000, "is too large", id="int-too-long-to-print"),
+        ("1e99999999999999999999", "is too large"),  # beyond Decimal's exponent range
+        ("1e-28", "'1e-28' has more than 28 digits when written out in full"),
+        ("1e-99999999999999999999", "has more than 28 digits"),
+        ("1e-27%", "has more than 28 digits"),  # 1e-29 once divided by 100
+        (1e-300, "1e-300 has more than 28 digits"),
+        ("1" * 41 + "%", "has more than 28 digits"),
+    ],
+)
+def test_numbers_refused_at_the_bounds(value: object, reason: str):
+    with pytest.raises(AmountError) as caught:
+        parse_number(value)
+    assert reason in str(caught.value)
 
 
 def test_target_forms_in_a_document():

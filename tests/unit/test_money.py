@@ -24,6 +24,43 @@ def test_to_money_refuses_floats_and_non_amounts(bad):
         to_money(bad)
 
 
+def test_to_money_holds_up_to_28_digits_to_the_cent():
+    # 10^25 has 26 digits, 28 with its two cents: exactly the default decimal precision.
+    assert to_money(10**25) == Decimal("10000000000000000000000000.00")
+    assert to_money("9" * 26) == Decimal("9" * 26 + ".00")
+
+
+@pytest.mark.parametrize(
+    "bad",
+    [
+        10**26,  # 27 digits + 2 cents = 29 > 28
+        "1" * 30,
+        Decimal("1E+1000000"),
+        "99999999999999999999999999.995",  # rounds up to 10^26, one digit too many
+        pytest.param(10**5000, id="int-too-long-to-print"),
+    ],
+)
+def test_to_money_refuses_amounts_too_long_for_the_cent(bad):
+    # Once decimal.InvalidOperation escaped here: quantize sat outside the try.
+    with pytest.raises(MoneyError, match="has too many digits to hold to the cent"):
+        to_money(bad)
+
+
+@given(
+    st.decimals(allow_nan=True, allow_infinity=True)
+    # Powers of ten both sides of what 28 digits hold to the cent (10^25 yes, 10^26 no).
+    | st.integers(-40, 40).map(lambda exponent: Decimal(1).scaleb(exponent))
+    | st.integers()
+    | st.text(max_size=40)
+)
+def test_to_money_gives_cents_or_a_money_error(value):
+    try:
+        amount = to_money(value)
+    except MoneyError:
+        return
+    assert amount == amount.quantize(Decimal("0.01"))
+
+
 def test_split_by_hand():
     # 100.00 over 1:1:1 → 33.34, 33.33, 33.33 (the leftover cent goes to the first).
     assert split_money(Decimal("100"), [1, 1, 1]) == [

@@ -31,7 +31,13 @@ def to_money(value: Decimal | int | str) -> Decimal:
         raise MoneyError(f"{value!r} is not an amount") from exc
     if not amount.is_finite():
         raise MoneyError(f"{value!r} is not a finite amount")
-    return amount.quantize(CENT, rounding=ROUND_HALF_UP)
+    try:
+        return amount.quantize(CENT, rounding=ROUND_HALF_UP)
+    except InvalidOperation as exc:
+        # quantize needs every digit down to the cent to fit the context precision (28 by
+        # default): 10^26 and up, or 1E+1000000, cannot be held to the cent. Shown in
+        # scientific notation: the repr of an int over 4,300 digits would itself fail.
+        raise MoneyError(f"{amount:.6E} has too many digits to hold to the cent") from exc
 
 
 def largest_remainder(total: int, weights: Sequence[Weight]) -> list[int]:

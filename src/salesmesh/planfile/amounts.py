@@ -22,18 +22,31 @@ Two parsers, both exact (``Decimal``, never a binary float):
     (``1,000.5``, ``1e3``) or a percentage (``25%`` = 0.25).
 
 Both refuse booleans (``yes`` in YAML is ``True``, which Python would treat as 1), NaN
-and infinities. Errors are ``AmountError`` with a translatable ``message``.
+and infinities, numbers of 10^16 or more in size, and numbers with more than ``MAX_DIGITS``
+digits written out in full (``1e-40`` has 41). Within those bounds Decimal arithmetic is
+exact, so reading never rounds silently, and no later ``int()``, ``float()`` or ``Fraction``
+of a value does big-number work. Errors are ``AmountError`` with a translatable ``message``.
 """
 
 from __future__ import annotations
 
 import re
 import unicodedata
-from decimal import Decimal, InvalidOperation
+from decimal import (
+    ROUND_HALF_EVEN,
+    Context,
+    Decimal,
+    DecimalException,
+    DivisionByZero,
+    Inexact,
+    InvalidOperation,
+    Overflow,
+    localcontext,
+)
 
 from salesmesh.core.i18n import Message, gettext_noop
 
-__all__ = ["AmountError", "SchemaValueError", "parse_amount", "parse_number"]
+__all__ = ["MAX_DIGITS", "AmountError", "SchemaValueError", "parse_amount", "parse_number"]
 
 
 class SchemaValueError(ValueError):
@@ -69,16 +82,95 @@ _PLAIN_RE = re.compile(rf"({_NUMBER})([kKmM]?)")
 _DECIMAL_RE = re.compile(rf"[-+]?{_NUMBER}(?:[eE][-+]?[0-9]+)?")
 _CENT_EXPONENT = -2
 
+# The largest power of ten a plan number may reach: below 10^16 (ten quadrillion yuan, far
+# beyond any sales target, rate or capacity). A larger value is a typo or hostile input
+# (1e+1000000 would make int() build a million-digit integer), and every value below it
+# converts to int, float and numpy int64 without overflow.
+_MAX_ADJUSTED_EXPONENT = 15
+_LIMIT = 10 ** (_MAX_ADJUSTED_EXPONENT + 1)
+# Digits a plan number may have written out in full, leading and trailing zeros of the
+# decimal part included: the default decimal precision (28), so that arithmetic on a number
+# read from a plan is exact and a Fraction of it has a denominator of at most 10^28.
+MAX_DIGITS = 28
+# Reading is exact or fails: any rounding (Inexact) or overflow raises instead of passing a
+# silently changed number on.
+_EXACT = Context(
+    prec=MAX_DIGITS,
+    rounding=ROUND_HALF_EVEN,
+    traps=[InvalidOperation, Inexact, Overflow, DivisionByZero],
+)
+# Longer values are shortened in messages: a hostile megabyte of digits is not echoed back.
+_SHOWN_CHARS = 40
 
-def _digits(text: str) -> Decimal:
-    """A matched number without its grouping characters."""
-    return Decimal(text.replace(",", "").replace("_", ""))
+
+def _digits(text: str, value: object) -> Decimal:
+    """A matched number without its grouping characters, within a plan's bounds."""
+    return _bounded(Decimal(text.replace(",", "").replace("_", "")), value)
 
 
 def _exponent(value: Decimal) -> int:
     """The exponent of a finite Decimal (its last digit's power of ten)."""
     exponent = value.as_tuple().exponent
     return exponent if isinstance(exponent, int) else 0
+
+
+def _shown(value: object) -> str:
+    """The value as written for a message: text quoted, a number plain, a long one shortened."""
+    try:
+        # A Decimal came from a YAML or JSON number: show 1.0E+40, not Decimal('1.0E+40').
+        text = str(value) if isinstance(value, Decimal) else repr(value)
+    except ValueError:
+        # An int of more than 4,300 digits has no repr (Python's int_max_str_digits).
+        return "…"
+    if len(text) <= _SHOWN_CHARS:
+        return text
+    return f"{text[: _SHOWN_CHARS - 12]}…{text[-12:]}"
+
+
+def _too_large(value: object) -> AmountError:
+    """The error for a number of 10^16 or more in size."""
+    return AmountError(
+        Message(
+            gettext_noop(
+                "%(value)s is too large; numbers in a plan must lie between -10^16 and 10^16"
+            ),
+            {"value": _shown(value)},
+        )
+    )
+
+
+def _too_many_digits(value: object) -> AmountError:
+    """The error for a number with more digits than a plan holds exactly."""
+    return AmountError(
+        Message(
+            gettext_noop("%(value)s has more than %(limit)s digits when written out in full"),
+            {"value": _shown(value), "limit": MAX_DIGITS},
+        )
+    )
+
+
+def _bounded(number: Decimal, value: object) -> Decimal:
+    """``number`` when a plan can hold it: below 10^16 and at most MAX_DIGITS digits.
+
+    Only the digit tuple and the exponent are inspected, never arithmetic, so even
+    ``1e+1000000`` is refused at once. Trailing zeros do not count (``1.000…0`` is 1).
+    """
+    exponent = _exponent(number)
+    if number.is_zero():
+        # 0E+1000000 and 0E-1000000 are plain zero; only their exponent is odd.
+        return number if -MAX_DIGITS <= exponent <= 0 else Decimal(0)
+    if number.adjusted() > _MAX_ADJUSTED_EXPONENT:
+        raise _too_large(value)
+    sign, digits, _ = number.as_tuple()
+    trailing = len(digits) - len("".join(map(str, digits)).rstrip("0"))
+    last = exponent + trailing  # the power of ten of the last significant digit
+    written = max(number.adjusted(), 0) + 1 + max(-last, 0)
+    if written > MAX_DIGITS:
+        raise _too_many_digits(value)
+    if len(digits) > MAX_DIGITS:
+        # Only trailing zeros can make it this long: drop them so arithmetic stays exact.
+        return Decimal((sign, digits[: len(digits) - trailing], last))
+    return number
 
 
 def _plain(value: Decimal) -> Decimal:
@@ -102,7 +194,7 @@ def _not_an_amount(value: object) -> AmountError:
             gettext_noop(
                 "%(value)s is not an amount; write e.g. 12000000, 12,000,000, 1200万 or 1.2亿"
             ),
-            {"value": repr(value)},
+            {"value": _shown(value)},
         )
     )
 
@@ -114,30 +206,46 @@ def _not_a_number(value: object) -> AmountError:
     return AmountError(
         Message(
             gettext_noop("%(value)s is not a number; write e.g. 0.25, 25%% or 1,000"),
-            {"value": repr(value)},
+            {"value": _shown(value)},
         )
     )
 
 
 def _from_python_number(value: object) -> Decimal | None:
-    """An int, Decimal or float as a finite Decimal; None for anything else."""
+    """An int, Decimal or float as a finite Decimal within bounds; None for anything else."""
     if isinstance(value, bool):
         return None
     if isinstance(value, int):
+        # Compared as an int: turning a huge int into a Decimal is itself slow.
+        if abs(value) >= _LIMIT:
+            raise _too_large(value)
         return Decimal(value)
-    if isinstance(value, float):
+    number = value
+    if isinstance(number, float):
         # str() gives the shortest text that round-trips: 0.1 → "0.1", not the binary value.
-        value = Decimal(str(value))
-    if isinstance(value, Decimal):
-        return _plain(value) if value.is_finite() else None
+        number = Decimal(str(number))
+    if isinstance(number, Decimal):
+        return _plain(_bounded(number, value)) if number.is_finite() else None
     return None
 
 
 def parse_amount(value: object) -> Decimal:
     """An amount of money as an exact Decimal (see the module docstring for the forms)."""
+    try:
+        with localcontext(_EXACT):
+            return _amount(value)
+    except DecimalException:
+        # Arithmetic that would round: a number with more digits than a plan holds exactly.
+        raise _too_many_digits(value) from None
+
+
+def _amount(value: object) -> Decimal:
+    """``parse_amount`` under exact arithmetic."""
     number = _from_python_number(value)
     if number is None and isinstance(value, str):
         number = _parse_amount_text(value)
+        if number is not None:
+            number = _plain(_bounded(number, value))
     if number is None:
         raise _not_an_amount(value)
     if _exponent(number) < _CENT_EXPONENT:
@@ -147,7 +255,7 @@ def parse_amount(value: object) -> Decimal:
             raise AmountError(
                 Message(
                     gettext_noop("%(value)s has more than two decimals (cents)"),
-                    {"value": repr(value)},
+                    {"value": _shown(value)},
                 )
             )
         number = normal.quantize(Decimal("0.01"))
@@ -168,27 +276,40 @@ def _parse_amount_text(raw: str) -> Decimal | None:
         return None
     if match := _PLAIN_RE.fullmatch(text):
         scale = _LATIN_UNITS.get(match[2].lower(), 1)
-        return sign * _digits(match[1]) * scale
-    # Chained Chinese units, each part with its unit, largest unit first.
+        return sign * _digits(match[1], raw) * scale
+    # Chained Chinese units, each part with its unit, largest unit first. Each part is
+    # matched where the previous one ended: searching ahead (finditer) would retry a long
+    # run of digits from every position, quadratic in the length of the text.
     total = Decimal(0)
     position = 0
     previous = None
-    for match in _TERM_RE.finditer(text):
-        if match.start() != position:
+    while position < len(text):
+        match = _TERM_RE.match(text, position)
+        if match is None:
             return None
         scale = _CHINESE_UNITS[match[2]]
         if previous is not None and scale >= previous:
             return None
-        total += _digits(match[1]) * scale
+        total += _digits(match[1], raw) * scale
         previous = scale
         position = match.end()
-    if previous is None or position != len(text):
+    if previous is None:
         return None
     return sign * total
 
 
 def parse_number(value: object) -> Decimal:
     """A plain number as an exact Decimal: ``0.25``, ``"25%"``, ``"1,000"``, ``"1e3"``."""
+    try:
+        with localcontext(_EXACT):
+            return _number(value)
+    except DecimalException:
+        # Arithmetic that would round: a number with more digits than a plan holds exactly.
+        raise _too_many_digits(value) from None
+
+
+def _number(value: object) -> Decimal:
+    """``parse_number`` under exact arithmetic."""
     number = _from_python_number(value)
     if number is not None:
         return number
@@ -201,9 +322,12 @@ def parse_number(value: object) -> Decimal:
         raise _not_a_number(value)
     try:
         number = Decimal(text.replace(",", "").replace("_", ""))
-    except InvalidOperation:  # pragma: no cover - the pattern admits only valid decimals
-        raise _not_a_number(value) from None
+    except InvalidOperation:
+        # The pattern admits only decimals, but an exponent beyond what Decimal can
+        # represent (1e99999999999999999999, or 1e-… for a tiny number) fails here.
+        tiny = "e-" in text.lower()
+        raise (_too_many_digits(value) if tiny else _too_large(value)) from None
     if percent:
-        # scaleb keeps the digits exact: 12.5% → 0.125.
+        # scaleb keeps the digits exact: 12.5% → 0.125 (raises under _EXACT if it cannot).
         number = number.scaleb(-2)
-    return _plain(number)
+    return _plain(_bounded(number, value))

@@ -15,12 +15,17 @@ with its path in the document and a translatable message:
 
 Numbers are read exactly: YAML floats and JSON numbers with a decimal point become
 ``Decimal`` from their text, never via a binary float.
+
+Hostile or broken text fails fast as a ``PlanFileError``: YAML anchors and aliases are
+refused (a few hundred bytes of nested aliases would otherwise expand to millions of
+nodes), as is nesting deeper than ``MAX_NESTING``; integer literals too long for a plan
+become ``Decimal`` so that the schema refuses them with their path.
 """
 
 from __future__ import annotations
 
 import json
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from decimal import Decimal, InvalidOperation
 from pathlib import Path
 from typing import Any
@@ -29,6 +34,7 @@ import yaml
 from pydantic import ValidationError
 
 from salesmesh.core.i18n import Message, gettext_noop
+from salesmesh.planfile.amounts import MAX_DIGITS
 from salesmesh.planfile.errors import PlanFileError, Problem
 from salesmesh.planfile.runner import plan_problems
 from salesmesh.planfile.schema import PLAN_DOCUMENT, PlanDocument
@@ -39,12 +45,74 @@ __all__ = ["PlanFileError", "load_plan", "load_plan_data", "parse_plan_text"]
 YAML_SUFFIXES = frozenset({".yaml", ".yml"})
 JSON_SUFFIXES = frozenset({".json"})
 
+# Lists and mappings nest about six levels in a plan (project.projects[0].milestones[0].
+# resources[0]); 50 leaves ample room and keeps every later recursive walk of the data
+# (the line map, validation, rendering, diffs) far below Python's recursion limit.
+MAX_NESTING = 50
+# An integer literal with more digits than a plan number may have is read as a Decimal:
+# Python's int() raises a bare ValueError beyond 4,300 digits, and the schema's number
+# checks refuse the Decimal with its path ("… is too large").
+_LONG_INT_DIGITS = MAX_DIGITS
+
+_ALIASES_REFUSED = gettext_noop(
+    "line %(line)s, column %(column)s: anchors and aliases (&, *) are not allowed in a plan file"
+)
+_TOO_DEEP_AT = gettext_noop(
+    "line %(line)s, column %(column)s: the document is nested too deeply (more than "
+    "%(limit)s levels)"
+)
+_TOO_DEEP = gettext_noop("the document is nested too deeply (more than %(limit)s levels)")
+
 
 # -- reading ----------------------------------------------------------------------------------
 
 
+class _RefusedYaml(Exception):
+    """YAML that is well formed but refused in a plan file, with where it starts."""
+
+    def __init__(self, template: str, event: yaml.Event, **params: object) -> None:
+        """The message with the 1-based line and column of ``event`` (0 if unknown)."""
+        super().__init__(template)
+        mark = event.start_mark
+        position = {"line": mark.line + 1, "column": mark.column + 1} if mark else {}
+        self.message = Message(template, {"line": 0, "column": 0, **position, **params})
+
+
 class _PlanYamlLoader(yaml.SafeLoader):
-    """Safe YAML with exact decimals and duplicate keys refused."""
+    """Safe YAML with exact decimals; duplicate keys, anchors, aliases, deep nesting refused."""
+
+    def __init__(self, stream: str) -> None:
+        """Read ``stream``, counting how deep the lists and mappings being composed are."""
+        super().__init__(stream)
+        self._depth = 0
+
+    def compose_node(self, parent: yaml.Node | None, index: int) -> yaml.Node | None:
+        """Compose one node, refusing anchors, aliases and nesting beyond MAX_NESTING.
+
+        Refused here, before any node is built: PyYAML shares an aliased node, but every
+        walk over the tree (and every consumer of the data) visits it once per alias, so
+        nine aliases of nine aliases … grow exponentially. A plan never needs them.
+        """
+        event: yaml.Event = self.peek_event()  # type: ignore[no-untyped-call] # untyped stub
+        if isinstance(event, yaml.NodeEvent) and event.anchor is not None:
+            raise _RefusedYaml(_ALIASES_REFUSED, event)
+        nested = 1 if isinstance(event, yaml.CollectionStartEvent) else 0
+        if nested and self._depth >= MAX_NESTING:
+            raise _RefusedYaml(_TOO_DEEP_AT, event, limit=MAX_NESTING)
+        self._depth += nested
+        try:
+            return super().compose_node(parent, index)
+        finally:
+            self._depth -= nested
+
+    def construct_object(self, node: yaml.Node, deep: bool = False) -> Any:
+        """Build a value; a value its tag cannot build (``!!int abc``) is a located error."""
+        try:
+            return super().construct_object(node, deep=deep)
+        except (ValueError, LookupError, TypeError, ArithmeticError) as exc:
+            raise yaml.constructor.ConstructorError(
+                None, None, f"cannot read this value ({exc})", node.start_mark
+            ) from exc
 
 
 def _construct_decimal(loader: yaml.SafeLoader, node: yaml.ScalarNode) -> object:
@@ -56,6 +124,28 @@ def _construct_decimal(loader: yaml.SafeLoader, node: yaml.ScalarNode) -> object
         # .inf, .nan and base-60 floats: let PyYAML read them; the schema refuses them.
         return loader.construct_yaml_float(node)
     return number
+
+
+def _construct_int(loader: yaml.SafeLoader, node: yaml.ScalarNode) -> object:
+    """A YAML integer; a very long decimal one as a Decimal for the schema to refuse."""
+    text = str(loader.construct_scalar(node)).replace("_", "")
+    digits = text.lstrip("+-")
+    if len(digits) <= _LONG_INT_DIGITS:
+        return loader.construct_yaml_int(node)
+    if digits.isascii() and digits.isdigit() and not digits.startswith("0"):
+        return Decimal(text)
+    # Binary, octal, hexadecimal or base 60 this long: no plan holds one.
+    raise yaml.constructor.ConstructorError(
+        None, None, f"the integer is too long ({len(digits)} characters)", node.start_mark
+    )
+
+
+def _construct_timestamp(loader: yaml.SafeLoader, node: yaml.ScalarNode) -> object:
+    """A YAML date; one that does not exist (2026-02-30) stays text for the schema to name."""
+    try:
+        return loader.construct_yaml_timestamp(node)
+    except ValueError:
+        return loader.construct_scalar(node)
 
 
 def _construct_mapping(loader: yaml.SafeLoader, node: yaml.MappingNode) -> dict[Any, Any]:
@@ -79,10 +169,44 @@ def _construct_mapping(loader: yaml.SafeLoader, node: yaml.MappingNode) -> dict[
 
 _PlanYamlLoader.add_constructor("tag:yaml.org,2002:float", _construct_decimal)
 _PlanYamlLoader.add_constructor("tag:yaml.org,2002:map", _construct_mapping)
+_PlanYamlLoader.add_constructor("tag:yaml.org,2002:int", _construct_int)
+_PlanYamlLoader.add_constructor("tag:yaml.org,2002:timestamp", _construct_timestamp)
 
 
-def _yaml_lines(text: str) -> dict[str, int]:
-    """Document path → 1-based line of its key (or item) in the YAML text."""
+def _json_int(text: str) -> int | Decimal:
+    """A JSON integer; a very long one as a Decimal for the schema to refuse."""
+    return Decimal(text) if len(text.lstrip("-")) > _LONG_INT_DIGITS else int(text)
+
+
+def _json_float(text: str) -> Decimal | float:
+    """A JSON number with a point or exponent, exactly (``0.1`` stays 0.1)."""
+    try:
+        return Decimal(text)
+    except InvalidOperation:
+        # An exponent beyond Decimal's range (1e99999999999999999999): ±inf, which the
+        # schema refuses, or 0.0, which it is to within any precision a plan uses.
+        return float(text)
+
+
+def _nested_deeper_than(data: object, limit: int) -> bool:
+    """Whether lists and mappings in ``data`` nest more than ``limit`` levels (no recursion)."""
+    stack: list[tuple[object, int]] = [(data, 1)]
+    while stack:
+        item, depth = stack.pop()
+        if isinstance(item, Mapping):
+            children: Iterable[object] = item.values()
+        elif isinstance(item, list):
+            children = item
+        else:
+            continue
+        if depth > limit:
+            return True
+        stack.extend((child, depth + 1) for child in children)
+    return False
+
+
+def _yaml_lines(root: yaml.Node | None) -> dict[str, int]:
+    """Document path → 1-based line of its key (or item) in the composed YAML tree."""
     lines: dict[str, int] = {}
 
     def walk(node: yaml.Node, path: str) -> None:
@@ -98,7 +222,6 @@ def _yaml_lines(text: str) -> dict[str, int]:
                 lines.setdefault(child, item.start_mark.line + 1)
                 walk(item, child)
 
-    root = yaml.compose(text, Loader=yaml.SafeLoader)
     if root is not None:
         walk(root, "")
     return lines
@@ -111,6 +234,22 @@ def _syntax_problem(
     if line is None:
         return ("", Message(template, {"detail": detail}))
     return ("", Message(located, {"line": line, "column": column or 1, "detail": detail}))
+
+
+def _too_deep() -> PlanFileError:
+    """The error for a document nested deeper than MAX_NESTING (position unknown)."""
+    return PlanFileError([("", Message(_TOO_DEEP, {"limit": MAX_NESTING}))])
+
+
+def _load_yaml(text: str) -> tuple[object, dict[str, int]]:
+    """Parse YAML with the plan loader; the data and each path's line, from one parse."""
+    loader = _PlanYamlLoader(text)
+    try:
+        root = loader.get_single_node()
+        data = loader.construct_document(root) if root is not None else None
+    finally:
+        loader.dispose()
+    return data, _yaml_lines(root)
 
 
 def _parse(path: Path) -> tuple[object, dict[str, int]]:
@@ -171,7 +310,9 @@ def parse_plan_text(text: str, *, json_format: bool = False) -> tuple[object, di
     """
     if json_format:
         try:
-            return json.loads(text, parse_float=Decimal), {}
+            data = json.loads(text, parse_float=_json_float, parse_int=_json_int)
+        except RecursionError:
+            raise _too_deep() from None
         except json.JSONDecodeError as exc:
             raise PlanFileError(
                 [
@@ -186,9 +327,16 @@ def parse_plan_text(text: str, *, json_format: bool = False) -> tuple[object, di
                     )
                 ]
             ) from exc
+        if _nested_deeper_than(data, MAX_NESTING):
+            raise _too_deep()
+        return data, {}
     try:
-        data = yaml.load(text, Loader=_PlanYamlLoader)  # noqa: S506 - a SafeLoader subclass
-        return data, _yaml_lines(text)
+        return _load_yaml(text)
+    except _RefusedYaml as exc:
+        raise PlanFileError([("", exc.message)]) from None
+    except RecursionError:
+        # MAX_NESTING stops nesting first, unless the caller's own stack is already deep.
+        raise _too_deep() from None
     except yaml.MarkedYAMLError as exc:
         mark = exc.problem_mark or exc.context_mark
         detail = " ".join(part for part in (exc.context, exc.problem) if part)

@@ -18,6 +18,8 @@ from __future__ import annotations
 import threading
 from typing import Any
 
+import numpy as np
+
 from salesmesh.core.advisor import indicator_problems
 from salesmesh.core.allocation import (
     AllocationError,
@@ -26,6 +28,7 @@ from salesmesh.core.allocation import (
 )
 from salesmesh.core.behaviour import BehaviourPlan
 from salesmesh.core.calendar import WorkCalendar
+from salesmesh.core.i18n import Message, gettext_noop
 from salesmesh.core.probability import ProbabilityPlan
 from salesmesh.core.project import PortfolioPlan
 from salesmesh.planfile import (
@@ -69,17 +72,42 @@ def _plan(document: PlanDocument) -> tuple[WorkCalendar, PlanResult]:
         return cached[1], cached[2]
     work = document.work_calendar()
     result: PlanResult
-    if isinstance(document, ProbabilityPlanDocument):
-        result = probability_report.plan(document, work)
-    elif isinstance(document, BehaviourPlanDocument):
-        result = behaviour_report.plan(document, work)
-    elif isinstance(document, ProjectPlanDocument):
-        result = project_report.plan(document, work)
-    else:
-        raise TypeError(f"not a plan of a known paradigm: {type(document).__name__}")
+    try:
+        # numpy would otherwise warn and carry on with NaN-turned-garbage counts;
+        # errstate is per thread, so concurrent web requests do not interfere.
+        with np.errstate(over="raise", invalid="raise", divide="raise"):
+            result = _paradigm_plan(document, work)
+    except (ArithmeticError, MemoryError) as exc:
+        # Valid values whose combination explodes (a conversion of 1e-20 needs
+        # more leads than a machine integer holds): a clear refusal, not a crash.
+        raise PlanFileError(
+            [
+                (
+                    "",
+                    Message(
+                        gettext_noop(
+                            "the plan's numbers are too extreme to compute (%(error)s); "
+                            "check rates close to zero and very large amounts"
+                        ),
+                        {"error": type(exc).__name__},
+                    ),
+                )
+            ]
+        ) from exc
     with _last_lock:
         _last = (document, work, result)
     return work, result
+
+
+def _paradigm_plan(document: PlanDocument, work: WorkCalendar) -> PlanResult:
+    """Run the core planner of the document's paradigm."""
+    if isinstance(document, ProbabilityPlanDocument):
+        return probability_report.plan(document, work)
+    if isinstance(document, BehaviourPlanDocument):
+        return behaviour_report.plan(document, work)
+    if isinstance(document, ProjectPlanDocument):
+        return project_report.plan(document, work)
+    raise TypeError(f"not a plan of a known paradigm: {type(document).__name__}")
 
 
 def plan_problems(document: PlanDocument) -> list[Problem]:
