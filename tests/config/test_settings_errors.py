@@ -15,15 +15,15 @@ from salesmesh.config import env
 from salesmesh.config.env import ConfigError
 
 SALESMESH = Path(sys.executable).with_name("salesmesh")
+# Variables of the test process that must not leak into the command under test.
+INHERITED_SETTINGS = frozenset(
+    {"DATABASE_URL", "SECRET_KEY", "DJANGO_SETTINGS_MODULE", "DJANGO_ALLOW_ASYNC_UNSAFE"}
+)
 
 
 def run_cli(*args: str, tmp_path: Path, **environ: str) -> subprocess.CompletedProcess[str]:
     """Run the installed `salesmesh` console script as a user would."""
-    clean = {
-        k: v
-        for k, v in os.environ.items()
-        if k not in {"DATABASE_URL", "SECRET_KEY", "DJANGO_SETTINGS_MODULE"}
-    }
+    clean = {k: v for k, v in os.environ.items() if k not in INHERITED_SETTINGS}
     clean.update({"SALESMESH_DATA_DIR": str(tmp_path), **environ})
     return subprocess.run(  # noqa: S603 - our own console script, fixed arguments
         [str(SALESMESH), *args],
