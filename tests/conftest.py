@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import pytest
+from django.utils import translation
 
 from salesmesh.demo.seed import DEMO_PASSWORD, seed_demo_company
 from salesmesh.org.models import User
@@ -29,3 +30,11 @@ def login_as(client, demo_company):  # type: ignore[no-untyped-def]
         return user
 
     return _login
+
+
+@pytest.fixture(autouse=True)
+def _default_language():
+    """Each test starts in the default language; nothing leaks from the test before."""
+    translation.deactivate()
+    yield
+    translation.deactivate()

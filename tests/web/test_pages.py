@@ -132,7 +132,9 @@ def test_admin_link_only_for_staff(client, login_as):
 
 
 SALESMESH_MODELS = [
-    model for label in ("org", "planning") for model in apps.get_app_config(label).get_models()
+    model
+    for label in ("org", "planning", "accounts", "pipeline", "activities", "projects")
+    for model in apps.get_app_config(label).get_models()
 ]
 
 

@@ -25,6 +25,10 @@ INSTALLED_APPS = [
     "treebeard",
     "salesmesh.org",
     "salesmesh.planning",
+    "salesmesh.accounts",
+    "salesmesh.pipeline",
+    "salesmesh.activities",
+    "salesmesh.projects",
     "salesmesh.web",
     "salesmesh.demo",
 ]

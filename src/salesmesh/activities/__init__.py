@@ -1,0 +1,1 @@
+"""Sales activities, presales solution requests, and the rollups dashboards read."""

@@ -1,0 +1,1 @@
+"""Leads and opportunities, with each opportunity's full stage history."""

@@ -1,0 +1,1 @@
+"""Project paradigm: projects, milestones, stakeholders, resources, reviews, scenarios."""

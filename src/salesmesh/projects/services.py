@@ -1,0 +1,217 @@
+"""Writes of projects and their parts; milestones keep an acyclic dependency graph
+and revenue shares that add up to at most the whole contract."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from datetime import date
+from decimal import Decimal
+from graphlib import CycleError, TopologicalSorter
+from typing import Any
+
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.db.models import Sum
+from django.utils.translation import gettext as _
+
+from salesmesh.accounts.models import Account
+from salesmesh.org.models import OrgUnit
+from salesmesh.projects.models import (
+    Milestone,
+    Project,
+    Resource,
+    ScenarioSolution,
+    StageReview,
+    Stakeholder,
+)
+from salesmesh.projects.selectors import milestone_graph
+
+MILESTONE_UPDATABLE = frozenset(
+    {"name", "planned_date", "actual_date", "revenue_share", "revenue_kind", "owning_role"}
+)
+
+
+@transaction.atomic
+def project_create(
+    *,
+    line: OrgUnit,
+    account: Account,
+    name: str,
+    customer_goal: str = "",
+    contract_value: Decimal = Decimal(0),
+) -> Project:
+    """Start a project with an account of the same business line."""
+    if account.line_id != line.pk:
+        raise ValidationError(
+            {"account": _("The account belongs to another business line.")}, code="other_line"
+        )
+    project = Project(
+        line=line,
+        account=account,
+        name=name,
+        customer_goal=customer_goal,
+        contract_value=contract_value,
+    )
+    project.full_clean()
+    project.save()
+    return project
+
+
+def milestone_revenue_check(*, milestone: Milestone) -> None:
+    """The project's milestones together release at most the whole contract value."""
+    others = (
+        Milestone.objects.filter(project_id=milestone.project_id)
+        .exclude(pk=milestone.pk)
+        .aggregate(total=Sum("revenue_share"))["total"]
+    ) or Decimal(0)
+    if others + Decimal(milestone.revenue_share) > 1:
+        raise ValidationError(
+            {
+                "revenue_share": _(
+                    "The project's milestones would release more than the whole contract "
+                    "(%(total)s of 1)."
+                )
+                % {"total": others + Decimal(milestone.revenue_share)}
+            },
+            code="revenue_share_over_one",
+        )
+
+
+@transaction.atomic
+def milestone_create(
+    *,
+    project: Project,
+    name: str,
+    planned_date: date,
+    owning_role: str,
+    actual_date: date | None = None,
+    revenue_share: Decimal = Decimal(0),
+    revenue_kind: str = "",
+    depends_on: Iterable[Milestone] = (),
+) -> Milestone:
+    """Add a milestone (and what it depends on) to a project."""
+    # Lock the project so two milestones added at once cannot both fit the share.
+    Project.objects.select_for_update().get(pk=project.pk)
+    milestone = Milestone(
+        project=project,
+        name=name,
+        planned_date=planned_date,
+        owning_role=owning_role,
+        actual_date=actual_date,
+        revenue_share=revenue_share,
+        revenue_kind=revenue_kind,
+    )
+    milestone.full_clean()
+    milestone_revenue_check(milestone=milestone)
+    milestone.save()
+    prerequisites = list(depends_on)
+    if prerequisites:
+        milestone_dependencies_set(milestone=milestone, depends_on=prerequisites)
+    return milestone
+
+
+@transaction.atomic
+def milestone_update(*, milestone: Milestone, **fields: Any) -> Milestone:
+    """Change a milestone's dates, revenue or role (dependencies have their own service)."""
+    unknown = set(fields) - MILESTONE_UPDATABLE
+    if unknown:
+        raise TypeError(f"milestone_update cannot change {sorted(unknown)}")
+    Project.objects.select_for_update().get(pk=milestone.project_id)
+    locked = Milestone.objects.get(pk=milestone.pk)
+    for name, value in fields.items():
+        setattr(locked, name, value)
+    locked.full_clean()
+    milestone_revenue_check(milestone=locked)
+    if fields:
+        locked.save(update_fields=list(fields))
+    return locked
+
+
+def milestone_dependencies_check(*, milestone: Milestone, depends_on: Iterable[Milestone]) -> None:
+    """Refuse prerequisites from another project or that would close a cycle (one query)."""
+    prerequisites = list(depends_on)
+    foreign = [m for m in prerequisites if m.project_id != milestone.project_id]
+    if foreign:
+        raise ValidationError(
+            {
+                "depends_on": _("%(milestone)s belongs to another project.")
+                % {"milestone": foreign[0]}
+            },
+            code="dependency_of_other_project",
+        )
+    graph = milestone_graph(project_id=milestone.project_id)
+    graph[milestone.pk] = {m.pk for m in prerequisites}
+    try:
+        tuple(TopologicalSorter(graph).static_order())
+    except CycleError as error:
+        cycle = error.args[1]
+        names = dict(Milestone.objects.filter(pk__in=set(cycle)).values_list("pk", "name"))
+        raise ValidationError(
+            {
+                "depends_on": _("These dependencies would form a cycle: %(cycle)s.")
+                % {"cycle": " → ".join(names.get(pk, str(pk)) for pk in reversed(cycle))}
+            },
+            code="dependency_cycle",
+        ) from error
+
+
+@transaction.atomic
+def milestone_dependencies_set(
+    *, milestone: Milestone, depends_on: Iterable[Milestone]
+) -> Milestone:
+    """Replace what the milestone depends on, keeping the project's graph acyclic."""
+    # Lock the project so two edits of its graph cannot together close a cycle.
+    Project.objects.select_for_update().get(pk=milestone.project_id)
+    prerequisites = list(depends_on)
+    milestone_dependencies_check(milestone=milestone, depends_on=prerequisites)
+    milestone.depends_on.set(prerequisites)
+    return milestone
+
+
+@transaction.atomic
+def stakeholder_create(*, project: Project, name: str, **fields: Any) -> Stakeholder:
+    """Name a customer-side person of the project (optionally tied to a milestone)."""
+    stakeholder = Stakeholder(project=project, name=name, **fields)
+    stakeholder.full_clean()
+    stakeholder.save()
+    return stakeholder
+
+
+@transaction.atomic
+def resource_create(*, milestone: Milestone, kind: str, **fields: Any) -> Resource:
+    """Record a resource the milestone needs and its lead time."""
+    resource = Resource(milestone=milestone, kind=kind, **fields)
+    resource.full_clean()
+    resource.save()
+    return resource
+
+
+@transaction.atomic
+def stage_review_create(
+    *, project: Project, held_on: date, what_happened: str, gaps: str = "", actions: str = ""
+) -> StageReview:
+    """Record a stage review of the project."""
+    review = StageReview(
+        project=project, held_on=held_on, what_happened=what_happened, gaps=gaps, actions=actions
+    )
+    review.full_clean()
+    review.save()
+    return review
+
+
+@transaction.atomic
+def scenario_solution_create(
+    *,
+    industry: str,
+    problem: str,
+    components: str = "",
+    lessons: str = "",
+    project: Project | None = None,
+) -> ScenarioSolution:
+    """Add a scenario solution to the knowledge base, usually from a closed project."""
+    solution = ScenarioSolution(
+        project=project, industry=industry, problem=problem, components=components, lessons=lessons
+    )
+    solution.full_clean()
+    solution.save()
+    return solution
