@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import math
 from decimal import ROUND_CEILING, Decimal
 
@@ -9,9 +10,11 @@ from salesmesh.core.calendar import WorkCalendar
 from salesmesh.core.i18n import Message, gettext_noop
 from salesmesh.core.money import to_money
 from salesmesh.core.probability import (
+    CalibrationResult,
     ProbabilityPlan,
     ProbabilityPlanError,
     RepPlan,
+    calibrate_capability,
     plan_probability,
 )
 from salesmesh.planfile.errors import PlanFileError, prefixed
@@ -38,10 +41,25 @@ TOP_LEVEL = frozenset({"target", "period"})
 def plan(document: ProbabilityPlanDocument, work: WorkCalendar) -> ProbabilityPlan:
     """Run the probability planner on the document; its problems carry document paths."""
     inputs = document.probability.to_inputs(document.target, document.plan_period, work)
+    history = document.probability.capability.history_rows()
+    if history:
+        # Calibrated from the reps' own history when there is enough of it; the
+        # model's weights in the file are then the prior it falls back to.
+        calibration = calibrate_capability(history, prior=inputs.capability)
+        inputs = dataclasses.replace(inputs, capability=calibration.model)
     try:
         return plan_probability(inputs)
     except ProbabilityPlanError as exc:
         raise PlanFileError(prefixed(exc.problems, "probability", TOP_LEVEL)) from exc
+
+
+def calibration(document: ProbabilityPlanDocument) -> CalibrationResult | None:
+    """The capability calibration the plan used, when the file gives rep history."""
+    history = document.probability.capability.history_rows()
+    if not history:
+        return None
+    prior = document.probability.to_capability()
+    return calibrate_capability(history, prior=prior)
 
 
 def report(document: ProbabilityPlanDocument, result: ProbabilityPlan) -> Section:
@@ -49,7 +67,12 @@ def report(document: ProbabilityPlanDocument, result: ProbabilityPlan) -> Sectio
     fix_messages = [fix.message for fix in result.feasibility.fixes]
     warnings = [m for m in result.feasibility.messages if m not in fix_messages]
     warnings.extend(result.messages)
+    calibrated = calibration(document)
+    if calibrated is not None:
+        warnings.extend(calibrated.messages)
     data = as_data(result)
+    if calibrated is not None:
+        data["calibration"] = as_data(calibrated)
     data["leads"] = result.leads
     data["leads_before_target"] = result.leads_before_target
     return Section(

@@ -97,8 +97,23 @@ class RepSpec(SpecModel):
     tenure_months: Count
 
 
+class RepHistorySpec(SpecModel):
+    """A rep's measured conversion with the indicators it was measured at (for calibration)."""
+
+    rep_id: Text
+    conversion: Share
+    product_pass_rate: Share
+    scenario_pass_rate: Share
+    tenure_months: Count
+    leads: MaybeCount = None
+
+
 class CapabilitySpec(SpecModel):
-    """The capability model's weights; the defaults are the core's documented prior."""
+    """The capability model's weights; the defaults are the core's documented prior.
+
+    With ``history`` (reps' past conversion and indicators) the weights are
+    calibrated from it — the weights given here are then only the fallback.
+    """
 
     product_weight: Real = pr.DEFAULT_PRODUCT_WEIGHT
     scenario_weight: Real = pr.DEFAULT_SCENARIO_WEIGHT
@@ -106,6 +121,21 @@ class CapabilitySpec(SpecModel):
     tenure_saturation_months: PositiveInt = pr.TENURE_SATURATION_MONTHS
     lower: Real = pr.MULTIPLIER_FLOOR
     upper: Real = pr.MULTIPLIER_CEILING
+    history: tuple[RepHistorySpec, ...] = ()
+
+    def history_rows(self) -> tuple[pr.RepHistory, ...]:
+        """The history as the core's calibration input."""
+        return tuple(
+            pr.RepHistory(
+                rep_id=h.rep_id,
+                conversion=h.conversion,
+                product_pass_rate=h.product_pass_rate,
+                scenario_pass_rate=h.scenario_pass_rate,
+                tenure_months=h.tenure_months,
+                leads=h.leads,
+            )
+            for h in self.history
+        )
 
 
 class ProbabilitySection(SpecModel):
@@ -116,6 +146,17 @@ class ProbabilitySection(SpecModel):
     yields: YieldsSpec
     reps: Annotated[tuple[RepSpec, ...], Field(min_length=1)]
     capability: CapabilitySpec = Field(default_factory=CapabilitySpec)
+
+    def to_capability(self) -> pr.CapabilityModel:
+        """The capability model as written (the prior when history calibrates it)."""
+        return pr.CapabilityModel(
+            product_weight=self.capability.product_weight,
+            scenario_weight=self.capability.scenario_weight,
+            tenure_weight=self.capability.tenure_weight,
+            tenure_saturation_months=self.capability.tenure_saturation_months,
+            lower=self.capability.lower,
+            upper=self.capability.upper,
+        )
 
     def to_inputs(
         self, target: Decimal, period: Period, work: WorkCalendar
@@ -152,14 +193,7 @@ class ProbabilitySection(SpecModel):
                 )
                 for r in self.reps
             ),
-            capability=pr.CapabilityModel(
-                product_weight=self.capability.product_weight,
-                scenario_weight=self.capability.scenario_weight,
-                tenure_weight=self.capability.tenure_weight,
-                tenure_saturation_months=self.capability.tenure_saturation_months,
-                lower=self.capability.lower,
-                upper=self.capability.upper,
-            ),
+            capability=self.to_capability(),
         )
 
 
