@@ -31,6 +31,7 @@ INSTALLED_APPS = [
     "salesmesh.projects",
     "salesmesh.web",
     "salesmesh.demo",
+    "salesmesh.exchange",
 ]
 
 MIDDLEWARE = [
