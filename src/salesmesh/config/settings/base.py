@@ -32,6 +32,7 @@ INSTALLED_APPS = [
     "salesmesh.web",
     "salesmesh.demo",
     "salesmesh.exchange",
+    "salesmesh.records",
 ]
 
 MIDDLEWARE = [
