@@ -7,7 +7,7 @@ from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
-from salesmesh.org.models import OrgUnit, UnitKind
+from salesmesh.org.fields import business_line_field, external_id_constraints, external_id_field
 
 # Influence of a person on a buying decision, from 1 (none) to 5 (decides).
 INFLUENCE_MIN = 1
@@ -59,20 +59,9 @@ class Account(models.Model):
     ``accounts.services.account_owner_change`` keeps the two in step.
     """
 
-    line = models.ForeignKey(
-        OrgUnit,
-        verbose_name=_("business line"),
-        on_delete=models.PROTECT,
-        related_name="accounts",
-        limit_choices_to={"kind": UnitKind.BUSINESS_LINE},
-    )
-    # NULL, not "", for "no external ID": NULLs never collide in the unique constraint.
-    external_id = models.CharField(  # noqa: DJ001
-        _("external ID"),
-        max_length=64,
-        null=True,
-        blank=True,
-        help_text=_("The account's ID in the source system; unique within the business line."),
+    line = business_line_field("accounts")
+    external_id = external_id_field(
+        _("The account's ID in the source system; unique within the business line.")
     )
     name = models.CharField(_("name"), max_length=200)
     is_named = models.BooleanField(
@@ -111,16 +100,7 @@ class Account(models.Model):
         verbose_name_plural = _("accounts")
         ordering = ["name", "pk"]
         constraints = [
-            # NULLs are distinct on SQLite and PostgreSQL: accounts without an
-            # external ID never collide; the services store "" as NULL.
-            models.UniqueConstraint(
-                fields=["line", "external_id"],
-                name="account_external_id_unique_per_line",
-                violation_error_message=_("This business line already has that external ID."),
-            ),
-            models.CheckConstraint(
-                condition=~models.Q(external_id=""), name="account_external_id_not_empty"
-            ),
+            *external_id_constraints("account"),
             models.CheckConstraint(
                 condition=models.Q(wallet_potential__gte=0)
                 | models.Q(wallet_potential__isnull=True),

@@ -158,6 +158,7 @@ LINE = Column("line", _("business line"), _related("line.code"))
 EXTERNAL_ID = Column("external_id", _("external ID"))
 NAME = Column("name", _("name"))
 ACCOUNT_ID = Column("account_id", _("account"), attrgetter("account_id"), INT)
+OPPORTUNITY_ID = Column("opportunity", _("opportunity"), attrgetter("opportunity_id"), INT)
 OWNER = Column("owner", _("owner"), _username("owner"))
 
 KINDS: dict[str, ExportKind] = {
@@ -246,7 +247,7 @@ KINDS: dict[str, ExportKind] = {
             select_related=("changed_by",),
             columns=(
                 _id(),
-                Column("opportunity", _("opportunity"), attrgetter("opportunity_id"), INT),
+                OPPORTUNITY_ID,
                 Column("from_stage", _("from stage")),
                 Column("to_stage", _("to stage")),
                 Column("changed_at", _("changed at"), kind=DATETIME),
@@ -261,11 +262,11 @@ KINDS: dict[str, ExportKind] = {
             select_related=("person",),
             columns=(
                 _id(),
-                Column("external_id", _("external ID")),
+                EXTERNAL_ID,
                 Column("type", _("type")),
                 Column("person", _("person"), _username("person")),
                 Column("account_id", _("account"), attrgetter("account_id"), INT),
-                Column("opportunity", _("opportunity"), attrgetter("opportunity_id"), INT),
+                OPPORTUNITY_ID,
                 Column("occurred_at", _("occurred at"), kind=DATETIME),
                 Column("reached", _("reached"), kind=BOOL),
                 Column("duration_minutes", _("duration (minutes)"), kind=INT),
@@ -280,7 +281,7 @@ KINDS: dict[str, ExportKind] = {
             columns=(
                 _id(),
                 ACCOUNT_ID,
-                Column("opportunity", _("opportunity"), attrgetter("opportunity_id"), INT),
+                OPPORTUNITY_ID,
                 Column("presales_owner", _("presales owner"), _username("presales_owner")),
                 Column("requested_at", _("requested at"), kind=DATETIME),
                 Column("responded_at", _("responded at"), kind=DATETIME),

@@ -20,6 +20,12 @@ from salesmesh.core.calendar import tenure_months
 from salesmesh.org.models import ExamKind, ExamResult, Membership, OrgUnit, Role, UnitKind, User
 
 
+def ancestor_paths(path: str) -> list[str]:
+    """Materialised paths of every ancestor of the unit at ``path``, root first (no query)."""
+    step = OrgUnit.steplen
+    return [path[:end] for end in range(step, len(path), step)]
+
+
 def unit_ancestors(*, unit: OrgUnit) -> list[OrgUnit]:
     """The unit's ancestors from the root down, in one query."""
     return list(OrgUnit.objects.get_ancestors(unit))
@@ -116,9 +122,7 @@ def org_tree_for(*, user: User) -> list[TreeNode]:
         return []
     visible_paths = {unit.path for unit in visible}
     steplen = OrgUnit.steplen
-    context_paths = {
-        unit.path[:end] for unit in visible for end in range(steplen, len(unit.path), steplen)
-    } - visible_paths
+    context_paths = {p for unit in visible for p in ancestor_paths(unit.path)} - visible_paths
     context = (
         list(OrgUnit.objects.filter(path__in=context_paths).select_related("manager"))
         if context_paths
@@ -219,12 +223,7 @@ def business_lines_for(*, user: User, paradigm: str, as_of: date) -> list[Busine
     ancestor_lines = OrgUnit.objects.filter(
         kind=UnitKind.BUSINESS_LINE,
         paradigm=paradigm,
-        path__in={
-            unit.path[:end]
-            for unit in visible
-            for end in range(OrgUnit.steplen, len(unit.path), OrgUnit.steplen)
-        }
-        - line_paths,
+        path__in={p for unit in visible for p in ancestor_paths(unit.path)} - line_paths,
     )
     lines = sorted([*lines, *ancestor_lines], key=lambda unit: unit.path)
     in_lines = reduce(or_, (Q(unit__path__startswith=line.path) for line in lines), Q(pk=None))

@@ -10,7 +10,7 @@ from django.db.models.lookups import Exact
 from django.utils.translation import gettext_lazy as _
 
 from salesmesh.accounts.models import Account
-from salesmesh.org.models import OrgUnit, UnitKind
+from salesmesh.org.fields import business_line_field, external_id_constraints, external_id_field
 
 DEFAULT_CURRENCY = "CNY"
 
@@ -55,27 +55,6 @@ class ForecastCategory(models.TextChoices):
     OMITTED = "omitted", _("Omitted")
 
 
-def business_line_field(related_name: str) -> models.ForeignKey[OrgUnit, OrgUnit]:
-    return models.ForeignKey(
-        OrgUnit,
-        verbose_name=_("business line"),
-        on_delete=models.PROTECT,
-        related_name=related_name,
-        limit_choices_to={"kind": UnitKind.BUSINESS_LINE},
-    )
-
-
-def external_id_field() -> models.CharField[str | None, str | None]:
-    # NULL, not "", for "no external ID": NULLs never collide in the unique constraint.
-    return models.CharField(
-        _("external ID"),
-        max_length=64,
-        null=True,
-        blank=True,
-        help_text=_("The record's ID in the source system; unique within the business line."),
-    )
-
-
 class Lead(models.Model):
     """A potential customer's expressed interest, before it is an opportunity."""
 
@@ -110,14 +89,7 @@ class Lead(models.Model):
         verbose_name_plural = _("leads")
         ordering = ["-created_on", "-pk"]
         constraints = [
-            models.UniqueConstraint(
-                fields=["line", "external_id"],
-                name="lead_external_id_unique_per_line",
-                violation_error_message=_("This business line already has that external ID."),
-            ),
-            models.CheckConstraint(
-                condition=~models.Q(external_id=""), name="lead_external_id_not_empty"
-            ),
+            *external_id_constraints("lead"),
             models.CheckConstraint(
                 condition=models.Q(qualified_on__isnull=True)
                 | models.Q(qualified_on__gte=models.F("created_on")),
@@ -188,14 +160,7 @@ class Opportunity(models.Model):
         verbose_name_plural = _("opportunities")
         ordering = ["expected_close", "pk"]
         constraints = [
-            models.UniqueConstraint(
-                fields=["line", "external_id"],
-                name="opportunity_external_id_unique_per_line",
-                violation_error_message=_("This business line already has that external ID."),
-            ),
-            models.CheckConstraint(
-                condition=~models.Q(external_id=""), name="opportunity_external_id_not_empty"
-            ),
+            *external_id_constraints("opportunity"),
             models.CheckConstraint(
                 condition=models.Q(amount__gte=0), name="opportunity_amount_not_negative"
             ),

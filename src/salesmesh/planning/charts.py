@@ -2,14 +2,13 @@
 
 from __future__ import annotations
 
-import json
 from typing import Any
 
 import plotly.graph_objects as go
 
 from salesmesh.core.advisor import AdvisorResult
 from salesmesh.org.models import Paradigm
-from salesmesh.web.charts import PARADIGM_COLOURS
+from salesmesh.web.charts import CHART_FONT, PARADIGM_COLOURS, figure_json
 
 
 def advisor_scores_chart(result: AdvisorResult, *, title: str) -> dict[str, Any]:
@@ -31,6 +30,6 @@ def advisor_scores_chart(result: AdvisorResult, *, title: str) -> dict[str, Any]
         xaxis={"range": [0, 100]},
         margin={"t": 40, "l": 10, "r": 10, "b": 30},
         height=220,
-        font={"family": "Noto Sans CJK SC, Noto Sans SC, PingFang SC, sans-serif"},
+        font=CHART_FONT,
     )
-    return json.loads(figure.to_json())  # type: ignore[no-any-return]
+    return figure_json(figure)

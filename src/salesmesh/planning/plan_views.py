@@ -30,16 +30,13 @@ from salesmesh.planning.documents import (
 )
 from salesmesh.planning.forms import PlanEditorForm
 from salesmesh.planning.models import PlanStatus, PlanVersion
-from salesmesh.planning.selectors import can_approve, line_managed_by, plan_versions
+from salesmesh.planning.selectors import (
+    can_approve,
+    line_managed_by,
+    line_managed_or_404,
+    plan_versions,
+)
 from salesmesh.planning.services import plan_version_approve, plan_version_save
-
-
-def _line_or_404(request: HttpRequest, code: str) -> Any:
-    line = line_managed_by(user=request.user, code=code)
-    if line is None:
-        raise Http404
-    return line
-
 
 # Primary keys are 64-bit: anything longer is not an id (and int() of a huge
 # digit string is slow), so it is simply not found.
@@ -62,7 +59,7 @@ def _version_or_404(request: HttpRequest, pk: int) -> PlanVersion:
 
 def plan_list(request: HttpRequest, code: str) -> HttpResponse:
     """Every version of the line's plans, newest first."""
-    line = _line_or_404(request, code)
+    line = line_managed_or_404(user=request.user, code=code)
     versions = list(plan_versions(line=line))
     return render(
         request,
@@ -77,7 +74,7 @@ def plan_list(request: HttpRequest, code: str) -> HttpResponse:
 
 def plan_edit(request: HttpRequest, code: str) -> HttpResponse:
     """Edit the assumptions as a new draft; preview runs the planner, save stores it."""
-    line = _line_or_404(request, code)
+    line = line_managed_or_404(user=request.user, code=code)
     base: PlanVersion | None = None
     if "from" in request.GET:
         base = _version_or_404(request, _id_or_404(request.GET["from"]))

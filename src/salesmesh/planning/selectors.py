@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 from django.db.models import QuerySet
+from django.http import Http404
 
 from salesmesh.org.models import OrgUnit, UnitKind, User
-from salesmesh.org.selectors import units_managed_by, user_is_admin
+from salesmesh.org.selectors import ancestor_paths, units_managed_by, user_is_admin
 from salesmesh.planning.models import ParadigmChange, PlanVersion
 
 
@@ -19,6 +20,14 @@ def line_managed_by(*, user: User, code: str) -> OrgUnit | None:
     return lines_managed_by(user=user).filter(code=code).first()
 
 
+def line_managed_or_404(*, user: User, code: str) -> OrgUnit:
+    """``line_managed_by`` for views: a line out of scope looks exactly like a missing one."""
+    line = line_managed_by(user=user, code=code)
+    if line is None:
+        raise Http404
+    return line
+
+
 def can_approve(*, user: User, line: OrgUnit) -> bool:
     """Approval is for someone above the line: an admin or a manager of an ancestor unit.
 
@@ -27,10 +36,8 @@ def can_approve(*, user: User, line: OrgUnit) -> bool:
     """
     if user_is_admin(user=user):
         return True
-    ancestor_paths = [
-        line.path[:end] for end in range(OrgUnit.steplen, len(line.path), OrgUnit.steplen)
-    ]
-    return units_managed_by(user=user).filter(path__in=ancestor_paths).exists()
+    above = ancestor_paths(line.path)
+    return units_managed_by(user=user).filter(path__in=above).exists()
 
 
 def paradigm_history(*, line: OrgUnit) -> QuerySet[ParadigmChange]:

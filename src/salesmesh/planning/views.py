@@ -7,17 +7,17 @@ from typing import Any
 
 from django.conf import settings
 from django.contrib import messages
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from salesmesh.core.advisor import AdvisorError, AdvisorResult, Factor, advise
 from salesmesh.core.advisor_config import thresholds_from_mapping
-from salesmesh.org.models import OrgUnit, Paradigm
+from salesmesh.org.models import Paradigm
 from salesmesh.planning.charts import advisor_scores_chart
 from salesmesh.planning.forms import AdvisorForm
-from salesmesh.planning.selectors import line_managed_by, paradigm_history
+from salesmesh.planning.selectors import line_managed_or_404, paradigm_history
 from salesmesh.planning.services import paradigm_apply
 
 FACTOR_LABELS = {
@@ -29,16 +29,9 @@ FACTOR_LABELS = {
 }
 
 
-def _line_or_404(request: HttpRequest, code: str) -> OrgUnit:
-    line = line_managed_by(user=request.user, code=code)
-    if line is None:
-        raise Http404
-    return line
-
-
 def advisor(request: HttpRequest, code: str) -> HttpResponse:
     """Score the paradigms from the line's indicators; apply the advice on request."""
-    line = _line_or_404(request, code)
+    line = line_managed_or_404(user=request.user, code=code)
     history = list(paradigm_history(line=line)[:20])
     result: AdvisorResult | None = None
     if request.method == "POST":

@@ -10,7 +10,7 @@ from django.db import models
 from django.utils.translation import gettext_lazy as _
 
 from salesmesh.accounts.models import Account, Attitude, influence_field, influence_in_range
-from salesmesh.org.models import OrgUnit, UnitKind
+from salesmesh.org.fields import business_line_field
 
 
 class OwningRole(models.TextChoices):
@@ -40,13 +40,7 @@ class ResourceKind(models.TextChoices):
 class Project(models.Model):
     """A project with a customer whose goal is clear and whose path is not."""
 
-    line = models.ForeignKey(
-        OrgUnit,
-        verbose_name=_("business line"),
-        on_delete=models.PROTECT,
-        related_name="projects",
-        limit_choices_to={"kind": UnitKind.BUSINESS_LINE},
-    )
+    line = business_line_field("projects")
     account = models.ForeignKey(
         Account, verbose_name=_("account"), on_delete=models.PROTECT, related_name="projects"
     )

@@ -17,6 +17,14 @@ PARADIGM_COLOURS = {
 }
 
 
+CHART_FONT = {"family": "Noto Sans CJK SC, Noto Sans SC, PingFang SC, sans-serif"}
+
+
+def figure_json(figure: go.Figure) -> dict[str, Any]:
+    """A figure as plain JSON data for ``json_script`` (plotly's encoder handles numpy)."""
+    return json.loads(figure.to_json())  # type: ignore[no-any-return]
+
+
 def org_sunburst(roots: list[TreeNode], *, title: str) -> dict[str, Any]:
     """Headcount by org unit as a sunburst, coloured by each line's paradigm."""
     ids: list[str] = []
@@ -52,7 +60,6 @@ def org_sunburst(roots: list[TreeNode], *, title: str) -> dict[str, Any]:
         title={"text": title, "x": 0.02},
         margin={"t": 40, "l": 0, "r": 0, "b": 0},
         height=360,
-        font={"family": "Noto Sans CJK SC, Noto Sans SC, PingFang SC, sans-serif"},
+        font=CHART_FONT,
     )
-    # Round-trip through plotly's encoder so numpy values become plain JSON.
-    return json.loads(figure.to_json())  # type: ignore[no-any-return]
+    return figure_json(figure)

@@ -8,7 +8,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
-from salesmesh.org.models import Paradigm, UnitKind
+from salesmesh.org.models import Paradigm
 from salesmesh.org.selectors import (
     business_lines_for,
     memberships_visible_to,
@@ -61,4 +61,4 @@ def data_page(request: HttpRequest) -> HttpResponse:
     rows = people_rows(
         memberships=memberships_visible_to(user=request.user), as_of=timezone.localdate()
     )
-    return render(request, "web/data.html", {"rows": rows, "team_kind": UnitKind.TEAM})
+    return render(request, "web/data.html", {"rows": rows})
