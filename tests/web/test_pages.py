@@ -10,6 +10,7 @@ from django.contrib import admin
 from django.contrib.staticfiles import finders
 from django.urls import reverse
 
+from salesmesh.org.models import Membership, OrgUnit, Role
 from salesmesh.web.staticfinders import PLOTLY_STATIC_NAME
 
 pytestmark = pytest.mark.django_db
@@ -183,3 +184,15 @@ def test_manager_data_page_lists_their_line(client, login_as):
     assert "Na Li" in html
     assert "Jing Chen" in html
     assert "Min Zhang" not in html
+
+
+def test_a_new_admin_role_applies_on_the_next_request(client, login_as):
+    rep = login_as("rep")
+    assert (
+        "Key Accounts"
+        not in client.get(reverse("home"), HTTP_ACCEPT_LANGUAGE="en").content.decode()
+    )
+
+    Membership.objects.create(user=rep, unit=OrgUnit.objects.get(code="yunfan"), role=Role.ADMIN)
+
+    assert "Key Accounts" in client.get(reverse("home"), HTTP_ACCEPT_LANGUAGE="en").content.decode()

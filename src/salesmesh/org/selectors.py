@@ -37,11 +37,20 @@ def unit_descendants(*, unit: OrgUnit, include_self: bool = False) -> QuerySet[O
     return queryset if include_self else queryset.exclude(pk=unit.pk)
 
 
+# Cached on the user object, which lives for one request: several selectors ask
+# per page, and a role change still applies from the next request on.
+_ADMIN_CACHE = "_salesmesh_is_admin"
+
+
 def user_is_admin(*, user: User) -> bool:
     """Superusers and holders of the admin role see the whole organisation."""
     if user.is_superuser:
         return True
-    return Membership.objects.filter(user=user, role=Role.ADMIN).exists()
+    cached: bool | None = getattr(user, _ADMIN_CACHE, None)
+    if cached is None:
+        cached = Membership.objects.filter(user=user, role=Role.ADMIN).exists()
+        setattr(user, _ADMIN_CACHE, cached)
+    return cached
 
 
 ALL_UNITS = None  # what managed_paths returns for an administrator
