@@ -74,9 +74,10 @@ def test_csv_reads_back_with_headers_one_row_per_record_and_neutralised_text(dat
     with translation.override("en"):
         rows = read_csv(export_bytes("accounts", KINDS["accounts"].all_rows(), "csv"))
     header, *records = rows
-    assert header[:4] == ["ID", "business line", "external ID", "name"]
+    # No database ids: records are named by line, external ID and name.
+    assert header[:3] == ["business line", "external ID", "name"]
     assert len(records) == 2
-    by_name = {row[3]: row for row in records}
+    by_name = {row[2]: row for row in records}
     formula = by_name['\'=HYPERLINK("http://x")']
     assert formula[header.index("wallet potential")] == "1234567.50"
     assert formula[header.index("owner")] == "alice"
@@ -87,8 +88,8 @@ def test_csv_headers_follow_the_active_language(data):
     with translation.override("zh-hans"):
         header = read_csv(export_bytes("accounts", KINDS["accounts"].all_rows(), "csv"))[0]
     with translation.override("zh-hans"):
-        expected = str(KINDS["accounts"].columns[1].header)
-    assert header[1] == expected != "business line"
+        expected = str(KINDS["accounts"].columns[0].header)
+    assert header[0] == expected != "business line"
 
 
 def test_csv_dates_are_iso_and_datetimes_on_the_project_clock(data):
@@ -101,6 +102,8 @@ def test_csv_dates_are_iso_and_datetimes_on_the_project_clock(data):
     assert row[header.index("expected close")] == "2025-06-30"
     assert row[header.index("amount")] == "99.90"
     assert row[header.index("name")] == "'@deal"
+    # The account is named by its external ID (or its name), never by a database id.
+    assert row[header.index("account")] == "'" + data["account"].name  # neutralised too
 
 
 @pytest.mark.parametrize("kind", sorted(KINDS))
@@ -203,12 +206,12 @@ def test_a_line_manager_downloads_only_that_lines_accounts(client):
     assert disposition.startswith('attachment; filename="accounts-')
     assert disposition.endswith('.csv"')
     rows = read_csv(b"".join(response.streaming_content))
-    assert [row[0] for row in rows[1:]] == [str(mine.pk)]
+    assert [row[2] for row in rows[1:]] == [mine.name]
 
     response = client.get("/data/export/accounts.xlsx")
     assert response.status_code == 200
     sheet = read_xlsx(b"".join(response.streaming_content))
-    assert [row[3] for row in sheet.iter_rows(min_row=2, values_only=True)] == ["东客户"]
+    assert [row[2] for row in sheet.iter_rows(min_row=2, values_only=True)] == ["东客户"]
 
 
 def test_a_rep_with_nothing_gets_only_the_header(client, data):
@@ -240,7 +243,7 @@ def test_the_cli_prints_csv_to_stdout(data):
     call_command("export", "leads", stdout=stdout)
     rows = list(csv.reader(io.StringIO(stdout.getvalue().lstrip("\ufeff"))))
     assert len(rows) == 2
-    assert rows[1][3] == "'-lead"
+    assert rows[1][2] == "'-lead"
 
 
 def test_contacts_neutralise_tabs_and_at_signs(data):

@@ -109,9 +109,12 @@ class ExportKind:
     visible: Callable[[User], QuerySet[Any]]
     select_related: tuple[str, ...] = ()
     prefetch_related: tuple[str, ...] = field(default=())
+    order_by: tuple[str, ...] = ()
 
     def prepare(self, queryset: QuerySet[Any]) -> QuerySet[Any]:
-        """The queryset with every related row the columns read loaded up front."""
+        """The queryset in file order, with every related row the columns read loaded up front."""
+        if self.order_by:
+            queryset = queryset.order_by(*self.order_by)
         if self.select_related:
             queryset = queryset.select_related(*self.select_related)
         if self.prefetch_related:
@@ -137,6 +140,22 @@ def _username(path: str) -> Callable[[Any], object]:
     return _related(f"{path}.username")
 
 
+def record_key(record: Any) -> str | None:
+    """How a file names a record: its external ID, or its name when it has none.
+
+    Files never carry database ids for references: an export imported into
+    another database must find the same records (issue #4's round trip).
+    """
+    if record is None:
+        return None
+    return str(record.external_id or record.name)
+
+
+def _ref(path: str) -> Callable[[Any], object]:
+    get = _related(path)
+    return lambda row: record_key(get(row))
+
+
 def _depends_on(milestone: Milestone) -> str:
     return ",".join(str(other.pk) for other in milestone.depends_on.all())
 
@@ -157,9 +176,14 @@ def _milestones_visible(user: User) -> QuerySet[Milestone]:
 LINE = Column("line", _("business line"), _related("line.code"))
 EXTERNAL_ID = Column("external_id", _("external ID"))
 NAME = Column("name", _("name"))
+ACCOUNT = Column("account", _("account"), _ref("account"))
+OPPORTUNITY = Column("opportunity", _("opportunity"), _ref("opportunity"))
 ACCOUNT_ID = Column("account_id", _("account"), attrgetter("account_id"), INT)
 OPPORTUNITY_ID = Column("opportunity", _("opportunity"), attrgetter("opportunity_id"), INT)
 OWNER = Column("owner", _("owner"), _username("owner"))
+# Importable kinds are ordered by what the file carries (line, external ID,
+# name), not by database ids, so the same data exports the same file anywhere.
+BY_KEY = ("line__code", "external_id", "name", "pk")
 
 KINDS: dict[str, ExportKind] = {
     kind.name: kind
@@ -169,9 +193,9 @@ KINDS: dict[str, ExportKind] = {
             label=_("accounts"),
             model=Account,
             visible=lambda user: accounts_visible_to(user=user),
-            select_related=("line", "owner"),
+            select_related=("line", "owner", "referred_by"),
+            order_by=BY_KEY,
             columns=(
-                _id(),
                 LINE,
                 EXTERNAL_ID,
                 NAME,
@@ -180,7 +204,7 @@ KINDS: dict[str, ExportKind] = {
                 Column("wallet_potential", _("wallet potential"), kind=MONEY),
                 Column("industry", _("industry")),
                 Column("region", _("region")),
-                Column("referred_by", _("referred by"), attrgetter("referred_by_id"), INT),
+                Column("referred_by", _("referred by"), _ref("referred_by")),
                 OWNER,
             ),
         ),
@@ -189,9 +213,11 @@ KINDS: dict[str, ExportKind] = {
             label=_("contacts"),
             model=Contact,
             visible=_contacts_visible,
+            select_related=("account__line",),
+            order_by=("account__line__code", "account__external_id", "account__name", "name", "pk"),
             columns=(
-                _id(),
-                ACCOUNT_ID,
+                Column("line", _("business line"), _related("account.line.code")),
+                ACCOUNT,
                 NAME,
                 Column("title", _("title")),
                 Column("buying_role", _("buying role")),
@@ -204,15 +230,15 @@ KINDS: dict[str, ExportKind] = {
             label=_("leads"),
             model=Lead,
             visible=lambda user: leads_visible_to(user=user),
-            select_related=("line", "owner"),
+            select_related=("line", "owner", "account"),
+            order_by=BY_KEY,
             columns=(
-                _id(),
                 LINE,
                 EXTERNAL_ID,
                 NAME,
                 Column("source", _("source")),
                 Column("status", _("status")),
-                ACCOUNT_ID,
+                ACCOUNT,
                 OWNER,
                 Column("created_on", _("created on"), kind=DATE),
                 Column("qualified_on", _("qualified on"), kind=DATE),
@@ -223,12 +249,12 @@ KINDS: dict[str, ExportKind] = {
             label=_("opportunities"),
             model=Opportunity,
             visible=lambda user: opportunities_visible_to(user=user),
-            select_related=("line", "owner"),
+            select_related=("line", "owner", "account"),
+            order_by=BY_KEY,
             columns=(
-                _id(),
                 LINE,
                 EXTERNAL_ID,
-                ACCOUNT_ID,
+                ACCOUNT,
                 NAME,
                 Column("stage", _("stage")),
                 Column("amount", _("amount"), kind=MONEY),
@@ -244,10 +270,17 @@ KINDS: dict[str, ExportKind] = {
             label=_("stage changes"),
             model=OpportunityStageChange,
             visible=_stage_changes_visible,
-            select_related=("changed_by",),
+            select_related=("changed_by", "opportunity__line"),
+            order_by=(
+                "opportunity__line__code",
+                "opportunity__external_id",
+                "opportunity__name",
+                "changed_at",
+                "pk",
+            ),
             columns=(
-                _id(),
-                OPPORTUNITY_ID,
+                Column("line", _("business line"), _related("opportunity.line.code")),
+                OPPORTUNITY,
                 Column("from_stage", _("from stage")),
                 Column("to_stage", _("to stage")),
                 Column("changed_at", _("changed at"), kind=DATETIME),
@@ -259,14 +292,14 @@ KINDS: dict[str, ExportKind] = {
             label=_("activities"),
             model=Activity,
             visible=lambda user: activities_visible_to(user=user),
-            select_related=("person",),
+            select_related=("person", "account", "opportunity"),
+            order_by=("external_id", "occurred_at", "pk"),
             columns=(
-                _id(),
                 EXTERNAL_ID,
                 Column("type", _("type")),
                 Column("person", _("person"), _username("person")),
-                Column("account_id", _("account"), attrgetter("account_id"), INT),
-                OPPORTUNITY_ID,
+                ACCOUNT,
+                OPPORTUNITY,
                 Column("occurred_at", _("occurred at"), kind=DATETIME),
                 Column("reached", _("reached"), kind=BOOL),
                 Column("duration_minutes", _("duration (minutes)"), kind=INT),
