@@ -158,3 +158,21 @@ def contact_create(*, account: Account, name: str, **fields: Any) -> Contact:
     contact.full_clean()
     contact.save()
     return contact
+
+
+CONTACT_UPDATABLE = frozenset({"name", "title", "buying_role", "influence", "attitude"})
+
+
+@transaction.atomic
+def contact_update(*, contact: Contact, **fields: Any) -> Contact:
+    """Change a contact's fields, validated by the model's rules."""
+    unknown = set(fields) - CONTACT_UPDATABLE
+    if unknown:
+        raise TypeError(f"contact_update cannot change {sorted(unknown)}")
+    locked = Contact.objects.select_for_update().get(pk=contact.pk)
+    for name, value in fields.items():
+        setattr(locked, name, value)
+    locked.full_clean()
+    if fields:
+        locked.save(update_fields=list(fields))
+    return locked

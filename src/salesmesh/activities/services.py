@@ -228,7 +228,7 @@ def activities_bulk_delete(*, queryset: QuerySet[Activity]) -> int:
                 removed += len(batch)
                 for person, account, kind, occurred_at, reached in batch:
                     yield SignedActivity(
-                        person, account, kind, _aware(occurred_at), bool(reached), -1
+                        person, account, kind, aware_from_db(occurred_at), bool(reached), -1
                     )
 
         daily, weekly = rollup_deltas(returned())
@@ -236,7 +236,7 @@ def activities_bulk_delete(*, queryset: QuerySet[Activity]) -> int:
     return removed
 
 
-def _aware(value: datetime | str) -> datetime:
+def aware_from_db(value: datetime | str) -> datetime:
     """A datetime read back by raw SQL: SQLite gives naive UTC (or text), PostgreSQL aware."""
     moment = parse_datetime(value) if isinstance(value, str) else value
     if moment is None:

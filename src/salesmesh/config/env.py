@@ -47,6 +47,20 @@ def env_bool(name: str, *, default: bool) -> bool:
     raise ConfigError(f"{name}={raw!r} is not a boolean; use 1/0, true/false, yes/no or on/off")
 
 
+def env_int(name: str, *, default: int, minimum: int = 1) -> int:
+    """Read a whole number such as SALESMESH_IMPORT_MAX_ROWS=500000 (``_`` allowed)."""
+    raw = os.environ.get(name)
+    if raw is None:
+        return default
+    try:
+        value = int(raw.strip().replace("_", ""))
+    except ValueError:
+        raise ConfigError(f"{name}={raw!r} is not a whole number") from None
+    if value < minimum:
+        raise ConfigError(f"{name}={raw!r} must be at least {minimum}")
+    return value
+
+
 def env_list(name: str, *, default: list[str]) -> list[str]:
     """Read a comma-separated list such as ALLOWED_HOSTS=a.example,b.example."""
     raw = os.environ.get(name)

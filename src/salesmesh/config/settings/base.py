@@ -33,6 +33,7 @@ INSTALLED_APPS = [
     "salesmesh.demo",
     "salesmesh.exchange",
     "salesmesh.records",
+    "django_tasks_db",
 ]
 
 MIDDLEWARE = [
@@ -125,3 +126,23 @@ SALESMESH_DEFAULT_COUNTRY = "CN"
 # Paradigm-advisor thresholds: the documented defaults (core.advisor) unless
 # overridden, e.g. SALESMESH_ADVISOR_THRESHOLDS='{"demand_customers": [30, 300, 3000]}'.
 SALESMESH_ADVISOR_THRESHOLDS = env.advisor_thresholds("SALESMESH_ADVISOR_THRESHOLDS")
+
+# Imports (issue #4): files over either limit are refused with a clear message.
+SALESMESH_IMPORT_MAX_BYTES = env.env_int("SALESMESH_IMPORT_MAX_BYTES", default=200 * 1024 * 1024)
+SALESMESH_IMPORT_MAX_ROWS = env.env_int("SALESMESH_IMPORT_MAX_ROWS", default=2_000_000)
+# An upload larger than this is checked and imported by the background worker
+# (`salesmesh db_worker`, started by `make demo`); smaller ones in the request.
+SALESMESH_IMPORT_INLINE_BYTES = env.env_int(
+    "SALESMESH_IMPORT_INLINE_BYTES", default=2 * 1024 * 1024, minimum=0
+)
+# Uploaded files wait here between the check and the commit.
+SALESMESH_IMPORT_DIR = DATA_DIR / "imports"
+
+# Background jobs (long imports) are kept in the database: SQLite and
+# PostgreSQL alike, no broker to run.
+TASKS = {
+    "default": {
+        "BACKEND": "django_tasks_db.DatabaseBackend",
+        "QUEUES": ["default"],
+    }
+}
