@@ -1,7 +1,8 @@
-"""Read-only pages of process records: lists with search and paging, and details.
+"""Pages of process records: lists with search and paging, and details.
 
 Every queryset starts from the app's ``*_visible_to`` selector, so a record out
-of the user's scope is simply not found (404), never forbidden.
+of the user's scope is simply not found (404), never forbidden. Detail pages
+carry the forms of their child records; those post to ``edit_views``.
 """
 
 from __future__ import annotations
@@ -10,8 +11,9 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date, datetime
 from decimal import Decimal
-from typing import Any
+from typing import Any, cast
 
+from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
 from django.db.models import Model, Q, QuerySet
 from django.http import Http404, HttpRequest, HttpResponse
@@ -19,8 +21,9 @@ from django.shortcuts import get_object_or_404, render
 from django.urls import reverse
 from django.utils import formats, timezone
 from django.utils.text import capfirst
+from django.utils.translation import gettext as _
 
-from salesmesh.accounts.models import Account
+from salesmesh.accounts.models import Account, Contact
 from salesmesh.accounts.selectors import accounts_visible_to
 from salesmesh.activities.models import Activity
 from salesmesh.activities.selectors import activities_visible_to
@@ -33,6 +36,8 @@ from salesmesh.pipeline.selectors import (
 )
 from salesmesh.projects.models import Project
 from salesmesh.projects.selectors import projects_visible_to
+from salesmesh.records.forms import ContactForm
+from salesmesh.records.selectors import contacts_visible_to
 
 PAGE_SIZE = 50
 MONEY_FIELDS = frozenset({"wallet_potential", "amount", "contract_value"})
@@ -50,14 +55,19 @@ PROJECT_FIELDS = ("name", "line", "account", "contract_value", "customer_goal")
 
 @dataclass(frozen=True)
 class ListSpec:
-    """One list page: its model, scoping, joined relations, columns and searched fields."""
+    """One list page: its model, scoping, joined relations, columns and searched fields.
+
+    ``link`` names the page (taking the row's pk) its first cell links to, a
+    detail page or, for kinds without one, the edit page; ``create`` the new-record page.
+    """
 
     model: type[Model]
     visible: Callable[..., QuerySet[Any]]
     select_related: tuple[str, ...]
     columns: tuple[str, ...]
     search: tuple[str, ...]
-    detail: str | None = None
+    link: str | None = None
+    create: str | None = None
 
 
 LISTS: dict[str, ListSpec] = {
@@ -67,7 +77,17 @@ LISTS: dict[str, ListSpec] = {
         ("line", "owner"),
         ("name", "line", "owner", "tier", "industry", "region", "wallet_potential"),
         ("name",),
-        detail="records:account",
+        link="records:account",
+        create="records:account_new",
+    ),
+    "contacts": ListSpec(
+        Contact,
+        contacts_visible_to,
+        ("account",),
+        ("name", "account", "title", "buying_role", "influence", "attitude"),
+        ("name", "account__name"),
+        link="records:contact_edit",
+        create="records:contact_new",
     ),
     "leads": ListSpec(
         Lead,
@@ -75,6 +95,8 @@ LISTS: dict[str, ListSpec] = {
         ("line", "owner", "account"),
         ("name", "line", "source", "status", "account", "owner", "created_on"),
         ("name", "account__name"),
+        link="records:lead_edit",
+        create="records:lead_new",
     ),
     "opportunities": ListSpec(
         Opportunity,
@@ -82,7 +104,8 @@ LISTS: dict[str, ListSpec] = {
         ("line", "owner", "account"),
         ("name", "line", "account", "stage", "amount", "expected_close", "owner"),
         ("name", "account__name"),
-        detail="records:opportunity",
+        link="records:opportunity",
+        create="records:opportunity_new",
     ),
     "activities": ListSpec(
         Activity,
@@ -97,7 +120,7 @@ LISTS: dict[str, ListSpec] = {
         ("line", "account"),
         ("name", "line", "account", "contract_value"),
         ("name", "account__name"),
-        detail="records:project",
+        link="records:project",
     ),
 }
 
@@ -112,6 +135,8 @@ def display(obj: Model, name: str) -> str:
         return ""
     if isinstance(value, User):
         return value.display_name
+    if isinstance(value, bool):
+        return _("Yes") if value else _("No")
     if name in MONEY_FIELDS or isinstance(value, Decimal):
         return formats.number_format(value, 2)
     if isinstance(value, datetime):
@@ -128,6 +153,31 @@ def field_rows(obj: Model, names: tuple[str, ...]) -> list[tuple[str, str]]:
     ]
 
 
+def _user(request: HttpRequest) -> User:
+    return cast(User, request.user)  # login_required: never anonymous here
+
+
+def new_title(model: type[Model]) -> str:
+    """ "New account" in the active language."""
+    return _("New %(kind)s") % {"kind": model._meta.verbose_name}
+
+
+@login_required
+def records_index(request: HttpRequest) -> HttpResponse:
+    """``/records/``: every kind of record, with its list and its new-record page."""
+    kinds = [
+        {
+            "label": capfirst(spec.model._meta.verbose_name_plural),
+            "url": reverse("records:list", args=[kind]),
+            "create": reverse(spec.create) if spec.create else None,
+            "create_label": new_title(spec.model),
+        }
+        for kind, spec in LISTS.items()
+    ]
+    return render(request, "records/index.html", {"kinds": kinds})
+
+
+@login_required
 def record_list(request: HttpRequest, kind: str) -> HttpResponse:
     """``/records/<kind>/``: the visible rows of that kind, searched and paged."""
     spec = LISTS.get(kind)
@@ -143,7 +193,7 @@ def record_list(request: HttpRequest, kind: str) -> HttpResponse:
     page = Paginator(queryset, PAGE_SIZE).get_page(request.GET.get("page"))
     rows = [
         {
-            "url": reverse(spec.detail, args=[obj.pk]) if spec.detail else None,
+            "url": reverse(spec.link, args=[obj.pk]) if spec.link else None,
             "cells": [display(obj, name) for name in spec.columns],
         }
         for obj in page.object_list
@@ -160,14 +210,17 @@ def record_list(request: HttpRequest, kind: str) -> HttpResponse:
             "rows": rows,
             "page": page,
             "q": query,
+            "create_url": reverse(spec.create) if spec.create else None,
         },
     )
 
 
+@login_required
 def account_detail(request: HttpRequest, pk: int) -> HttpResponse:
     """An account with its owner, ownership history, contacts and opportunities."""
+    user = _user(request)
     account = get_object_or_404(
-        accounts_visible_to(user=request.user).select_related("line", "owner", "referred_by"),
+        accounts_visible_to(user=user).select_related("line", "owner", "referred_by"),
         pk=pk,
     )
     return render(
@@ -179,17 +232,27 @@ def account_detail(request: HttpRequest, pk: int) -> HttpResponse:
             "model_meta": Account._meta,
             "ownerships": account.ownerships.select_related("owner", "changed_by"),
             "contacts": account.contacts.all(),
-            "opportunities": opportunities_visible_to(user=request.user)
+            "opportunities": opportunities_visible_to(user=user)
             .filter(account=account)
             .select_related("owner"),
+            "contact_form": ContactForm(
+                instance=Contact(account=account), user=user, auto_id="contact_%s"
+            ),
+            "new": {
+                "contact": new_title(Contact),
+                "opportunity": new_title(Opportunity),
+                "project": new_title(Project),
+            },
         },
     )
 
 
+@login_required
 def opportunity_detail(request: HttpRequest, pk: int) -> HttpResponse:
     """An opportunity with its fields and stage history."""
+    user = _user(request)
     opportunity = get_object_or_404(
-        opportunities_visible_to(user=request.user).select_related("line", "account", "owner"),
+        opportunities_visible_to(user=user).select_related("line", "account", "owner"),
         pk=pk,
     )
     return render(
@@ -204,11 +267,14 @@ def opportunity_detail(request: HttpRequest, pk: int) -> HttpResponse:
     )
 
 
+@login_required
 def project_detail(request: HttpRequest, pk: int) -> HttpResponse:
     """A project with milestones (and what each depends on), stakeholders and reviews."""
+    user = _user(request)
     project = get_object_or_404(
-        projects_visible_to(user=request.user).select_related("line", "account"), pk=pk
+        projects_visible_to(user=user).select_related("line", "account"), pk=pk
     )
+
     return render(
         request,
         "records/project_detail.html",

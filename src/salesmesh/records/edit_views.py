@@ -1,0 +1,264 @@
+"""Create and edit pages of process records; each validates, calls one service, redirects.
+
+A record to edit is looked up through its kind's ``*_visible_to`` selector (a
+project's parts through their project's), so out of scope is 404, never 403.
+A service's ValidationError is shown on the form's fields, never as a 500.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any, cast
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import ValidationError
+from django.db.models import Model
+from django.http import HttpRequest, HttpResponse, QueryDict
+from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
+from django.utils.text import capfirst
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_http_methods
+
+from salesmesh.accounts.models import Account, Contact
+from salesmesh.accounts.selectors import accounts_visible_to
+from salesmesh.accounts.services import account_create, account_update, contact_create
+from salesmesh.org.models import User
+from salesmesh.pipeline.models import Opportunity
+from salesmesh.pipeline.selectors import leads_visible_to, opportunities_visible_to
+from salesmesh.pipeline.services import (
+    lead_create,
+    lead_update,
+    opportunity_create,
+    opportunity_update,
+)
+from salesmesh.records.forms import (
+    AccountForm,
+    ContactForm,
+    LeadForm,
+    OpportunityForm,
+    RecordForm,
+    add_service_errors,
+)
+from salesmesh.records.selectors import contacts_visible_to
+from salesmesh.records.services import contact_update
+from salesmesh.records.views import new_title
+
+form_methods = require_http_methods(["GET", "POST"])
+
+
+def _user(request: HttpRequest) -> User:
+    return cast(User, request.user)  # login_required: never anonymous here
+
+
+def _data(request: HttpRequest) -> QueryDict | None:
+    return request.POST if request.method == "POST" else None
+
+
+def _list(kind: str) -> str:
+    return reverse("records:list", args=[kind])
+
+
+def _form_page(
+    request: HttpRequest,
+    *,
+    form: RecordForm,
+    save: Callable[[], Model],
+    done: Callable[[Any], str],
+    back: str,
+    title: str | None = None,
+    delete: str | None = None,
+) -> HttpResponse:
+    """Render ``form``; on a valid POST call ``save`` (one service) and go to ``done``.
+
+    ``delete`` is the address of the record's delete confirmation, if it may be deleted.
+    """
+    if request.method == "POST" and form.is_valid():
+        try:
+            record = save()
+        except ValidationError as error:
+            add_service_errors(form, error)
+        else:
+            kind = capfirst(record._meta.verbose_name)
+            messages.success(
+                request, _("%(kind)s saved: %(record)s") % {"kind": kind, "record": record}
+            )
+            return redirect(done(record))
+    instance = form.instance
+    if title is None:
+        title = (
+            _("Edit %(kind)s: %(record)s")
+            % {"kind": instance._meta.verbose_name, "record": instance}
+            if instance.pk is not None
+            else new_title(type(instance))
+        )
+    return render(
+        request,
+        "records/form.html",
+        {"form": form, "title": title, "back": back, "delete": delete},
+    )
+
+
+def _account_url(account: Account) -> str:
+    return reverse("records:account", args=[account.pk])
+
+
+# Accounts and contacts ------------------------------------------------------------------
+
+
+@login_required
+@form_methods
+def account_new(request: HttpRequest) -> HttpResponse:
+    """A new account with its first ownership."""
+    user = _user(request)
+    form = AccountForm(_data(request), user=user)
+    return _form_page(
+        request,
+        form=form,
+        save=lambda: account_create(by=user, **form.cleaned_data),
+        done=_account_url,
+        back=_list("accounts"),
+    )
+
+
+@login_required
+@form_methods
+def account_edit(request: HttpRequest, pk: int) -> HttpResponse:
+    """Edit an account; a new owner is a hand-over recorded in the ownership history."""
+    user = _user(request)
+    account = get_object_or_404(accounts_visible_to(user=user), pk=pk)
+    form = AccountForm(_data(request), instance=account, user=user)
+    return _form_page(
+        request,
+        form=form,
+        save=lambda: account_update(account=account, by=user, **form.changed()),
+        done=_account_url,
+        back=_account_url(account),
+    )
+
+
+def _contact_done(contact: Contact) -> str:
+    return reverse("records:account", args=[contact.account_id])
+
+
+@login_required
+@form_methods
+def contact_new(request: HttpRequest) -> HttpResponse:
+    """A new contact of any visible account (from the contact list)."""
+    user = _user(request)
+    form = ContactForm(_data(request), user=user, with_account=True)
+    return _form_page(
+        request,
+        form=form,
+        save=lambda: contact_create(**form.cleaned_data),
+        done=_contact_done,
+        back=_list("contacts"),
+    )
+
+
+@login_required
+@form_methods
+def account_contact_new(request: HttpRequest, pk: int) -> HttpResponse:
+    """A new contact of one account (the form on the account page posts here)."""
+    user = _user(request)
+    account = get_object_or_404(accounts_visible_to(user=user), pk=pk)
+    form = ContactForm(_data(request), instance=Contact(account=account), user=user)
+    return _form_page(
+        request,
+        form=form,
+        save=lambda: contact_create(account=account, **form.cleaned_data),
+        done=_contact_done,
+        back=_account_url(account),
+        title=f"{new_title(Contact)} · {account}",
+    )
+
+
+@login_required
+@form_methods
+def contact_edit(request: HttpRequest, pk: int) -> HttpResponse:
+    """Edit a contact of a visible account."""
+    user = _user(request)
+    contact = get_object_or_404(contacts_visible_to(user=user).select_related("account"), pk=pk)
+    form = ContactForm(_data(request), instance=contact, user=user)
+    return _form_page(
+        request,
+        form=form,
+        save=lambda: contact_update(contact=contact, **form.changed()),
+        done=_contact_done,
+        back=_contact_done(contact),
+    )
+
+
+# Leads and opportunities ----------------------------------------------------------------
+
+
+@login_required
+@form_methods
+def lead_new(request: HttpRequest) -> HttpResponse:
+    """A new lead."""
+    user = _user(request)
+    form = LeadForm(_data(request), user=user)
+    return _form_page(
+        request,
+        form=form,
+        save=lambda: lead_create(**form.cleaned_data),
+        done=lambda lead: _list("leads"),
+        back=_list("leads"),
+    )
+
+
+@login_required
+@form_methods
+def lead_edit(request: HttpRequest, pk: int) -> HttpResponse:
+    """Edit a visible lead (its status, qualification date …)."""
+    user = _user(request)
+    lead = get_object_or_404(leads_visible_to(user=user), pk=pk)
+    form = LeadForm(_data(request), instance=lead, user=user)
+    return _form_page(
+        request,
+        form=form,
+        save=lambda: lead_update(lead=lead, **form.changed()),
+        done=lambda lead: _list("leads"),
+        back=_list("leads"),
+    )
+
+
+def _opportunity_url(opportunity: Opportunity) -> str:
+    return reverse("records:opportunity", args=[opportunity.pk])
+
+
+@login_required
+@form_methods
+def opportunity_new(request: HttpRequest) -> HttpResponse:
+    """A new opportunity (``?account=`` preselects the account)."""
+    user = _user(request)
+    form = OpportunityForm(
+        _data(request), user=user, initial={"account": request.GET.get("account")}
+    )
+
+    def save() -> Opportunity:
+        data = dict(form.cleaned_data)
+        if "forecast_category" not in form.changed_data:
+            data["forecast_category"] = None  # the service derives it from the stage
+        return opportunity_create(by=user, **data)
+
+    return _form_page(
+        request, form=form, save=save, done=_opportunity_url, back=_list("opportunities")
+    )
+
+
+@login_required
+@form_methods
+def opportunity_edit(request: HttpRequest, pk: int) -> HttpResponse:
+    """Edit a visible opportunity; a new stage is recorded in its stage history."""
+    user = _user(request)
+    opportunity = get_object_or_404(opportunities_visible_to(user=user), pk=pk)
+    form = OpportunityForm(_data(request), instance=opportunity, user=user)
+    return _form_page(
+        request,
+        form=form,
+        save=lambda: opportunity_update(opportunity=opportunity, by=user, **form.changed()),
+        done=_opportunity_url,
+        back=_opportunity_url(opportunity),
+    )
