@@ -7,7 +7,7 @@ of dates, times and amounts is tested as users meet it.
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import UTC, date, datetime
 from decimal import Decimal
 from html.parser import HTMLParser
 from typing import Any
@@ -23,6 +23,7 @@ from django.utils.text import capfirst
 
 from salesmesh.accounts.models import Account, AccountOwnership, Contact
 from salesmesh.accounts.services import contact_create
+from salesmesh.activities.models import Activity, ActivityDailyRollup, SolutionRequest
 from salesmesh.activities.services import activity_create, solution_request_create
 from salesmesh.org.models import Role
 from salesmesh.pipeline.models import Lead, Opportunity, OpportunityStageChange
@@ -504,6 +505,151 @@ def test_rep_editing_another_reps_opportunity_is_404(client, east, rep, rep2):
     assert theirs.stage == "lead"
 
 
+# Activities -------------------------------------------------------------------------------
+
+
+def rollups() -> dict[tuple[int, date, str], tuple[int, int]]:
+    return {
+        (r.person_id, r.day, r.type): (r.attempts, r.reached)
+        for r in ActivityDailyRollup.objects.all()
+    }
+
+
+def test_activity_logged_on_the_opportunity_page_counts_in_the_rollups(
+    client, rep, rep2, opportunity
+):
+    client.force_login(rep)
+    page = client.get(url("opportunity", opportunity.pk)).content.decode()
+    assert url("activity_new") in page
+    before = rollups()
+    response = post_form(
+        client,
+        url("activity_new") + f"?opportunity={opportunity.pk}",
+        type="visit",
+        occurred_at="2025-01-06T00:30",  # Shanghai wall clock: still 5 January in UTC
+        reached="on",
+        person=str(rep2.pk),  # forged
+    )
+    assert response.status_code == 302
+    assert response.url == url("opportunity", opportunity.pk)
+    activity = Activity.objects.get()
+    assert activity.person == rep
+    assert activity.occurred_at == datetime(2025, 1, 5, 16, 30, tzinfo=UTC)
+    assert activity.account == opportunity.account  # filled from the deal by the service
+    assert before == {}
+    assert rollups() == {(rep.pk, date(2025, 1, 6), "visit"): (1, 1)}
+
+
+def test_activity_edit_moves_its_count_between_rollup_rows(client, rep, account):
+    activity = activity_create(
+        person=rep, type="call", occurred_at=shanghai(2025, 1, 5, 10), account=account
+    )
+    client.force_login(rep)
+    edit = url("activity_edit", activity.pk)
+    assert 'value="2025-01-05T10:00"' in client.get(edit).content.decode()  # local wall clock
+    response = post_form(client, edit, type="meeting", occurred_at="2025-01-07T09:00")
+    assert response.status_code == 302
+    assert rollups() == {(rep.pk, date(2025, 1, 7), "meeting"): (1, 0)}
+
+
+def test_invalid_activity_writes_nothing(client, east, rep, account, opportunity):
+    elsewhere = make_account(east, rep, name="另一客户")
+    client.force_login(rep)
+    response = post_form(client, url("activity_new"), type="call", duration_minutes="5000")
+    assert response.status_code == 200
+    assert errors_of(response, "duration_minutes")
+    response = post_form(
+        client,
+        url("activity_new"),
+        type="call",
+        account=str(elsewhere.pk),
+        opportunity=str(opportunity.pk),
+    )
+    assert response.status_code == 200
+    assert errors_of(response, "opportunity")  # the service: the deal is another account's
+    assert not Activity.objects.exists()
+    assert rollups() == {}
+
+
+def test_activity_delete_asks_first_and_takes_it_out_of_the_rollups(client, rep, account):
+    activity = activity_create(
+        person=rep, type="call", occurred_at=shanghai(2025, 1, 5, 10), account=account
+    )
+    client.force_login(rep)
+    delete = url("activity_delete", activity.pk)
+    assert delete in client.get(url("activity_edit", activity.pk)).content.decode()
+    confirm = client.get(delete)
+    assert confirm.status_code == 200
+    assert Activity.objects.filter(pk=activity.pk).exists()  # a GET only asks
+    response = client.post(delete)
+    assert response.status_code == 302
+    assert not Activity.objects.filter(pk=activity.pk).exists()
+    assert rollups() == {}
+
+
+def test_activity_of_a_colleague_cannot_be_edited_or_deleted(client, rep, rep2, account):
+    theirs = activity_create(person=rep2, type="call", occurred_at=shanghai(2025, 1, 5, 10))
+    client.force_login(rep)
+    assert client.get(url("activity_edit", theirs.pk)).status_code == 404
+    assert client.post(url("activity_delete", theirs.pk)).status_code == 404
+    assert Activity.objects.filter(pk=theirs.pk).exists()
+    assert rollups() == {(rep2.pk, date(2025, 1, 5), "call"): (1, 0)}
+
+
+# Solution requests ------------------------------------------------------------------------
+
+
+def test_solution_request_created_listed_shown_and_advanced(
+    client, boss, presales, account, opportunity
+):
+    client.force_login(boss)
+    response = post_form(
+        client,
+        url("solution_request_new") + f"?opportunity={opportunity.pk}",
+        account=str(account.pk),
+        presales_owner=str(presales.pk),
+        requested_at="2025-02-01T09:00",
+    )
+    assert response.status_code == 302
+    solution = SolutionRequest.objects.get()
+    assert response.url == url("solution_request", solution.pk)
+    assert (solution.presales_owner, solution.opportunity) == (presales, opportunity)
+    # The presales owner sees it, and records the response although the account is not theirs.
+    client.force_login(presales)
+    assert "甲客户" in client.get(url("list", "solution_requests")).content.decode()
+    assert client.get(url("solution_request", solution.pk)).status_code == 200
+    response = post_form(
+        client, url("solution_request_edit", solution.pk), responded_at="2025-02-02T10:00"
+    )
+    assert response.status_code == 302
+    solution.refresh_from_db()
+    assert solution.responded_at == shanghai(2025, 2, 2, 10)
+
+
+def test_solution_request_steps_out_of_order_are_refused(client, presales, account):
+    solution = solution_request_create(
+        account=account, presales_owner=presales, requested_at=shanghai(2025, 2, 1, 9)
+    )
+    client.force_login(presales)
+    response = post_form(
+        client, url("solution_request_edit", solution.pk), responded_at="2025-01-01T09:00"
+    )
+    assert response.status_code == 200
+    assert errors_of(response)  # the steps' order is a rule of the whole record
+    solution.refresh_from_db()
+    assert solution.responded_at is None
+
+
+def test_another_presales_request_is_404(client, team, presales, account):
+    colleague = make_user("presales2", unit=team, role=Role.PRESALES)
+    solution = solution_request_create(
+        account=account, presales_owner=colleague, requested_at=shanghai(2025, 2, 1, 9)
+    )
+    client.force_login(presales)
+    assert client.get(url("solution_request", solution.pk)).status_code == 404
+    assert client.get(url("solution_request_edit", solution.pk)).status_code == 404
+
+
 # Pages, languages, links and query counts -------------------------------------------------
 
 # Each form page with one of its labels (a model field's verbose name).
@@ -515,6 +661,8 @@ FORM_PAGES = [
     ("lead_new", None, Lead, "source"),
     ("opportunity_new", None, Opportunity, "expected_close"),
     ("opportunity_edit", "opportunity", Opportunity, "forecast_category"),
+    ("activity_new", None, Activity, "occurred_at"),
+    ("solution_request_new", None, SolutionRequest, "passed_first_review"),
 ]
 
 
@@ -553,10 +701,12 @@ def test_date_and_time_inputs_use_the_browser_pickers(client, rep, records):
     client.force_login(rep)
     html = client.get(url("lead_new")).content.decode()
     assert 'type="date"' in html
+    html = client.get(url("activity_new")).content.decode()
+    assert 'type="datetime-local"' in html
 
 
 @pytest.mark.parametrize("kind", [
-    "accounts", "contacts", "leads", "opportunities",
+    "accounts", "contacts", "leads", "opportunities", "activities", "solution_requests",
 ])  # fmt: skip
 def test_every_list_has_a_new_button_and_the_nav_a_records_entry(client, rep, kind):
     client.force_login(rep)

@@ -24,6 +24,15 @@ from django.views.decorators.http import require_http_methods
 from salesmesh.accounts.models import Account, Contact
 from salesmesh.accounts.selectors import accounts_visible_to
 from salesmesh.accounts.services import account_create, account_update, contact_create
+from salesmesh.activities.models import Activity, SolutionRequest
+from salesmesh.activities.selectors import activities_visible_to, solution_requests_visible_to
+from salesmesh.activities.services import (
+    activity_create,
+    activity_delete,
+    activity_update,
+    solution_request_create,
+    solution_request_update,
+)
 from salesmesh.org.models import User
 from salesmesh.pipeline.models import Opportunity
 from salesmesh.pipeline.selectors import leads_visible_to, opportunities_visible_to
@@ -35,10 +44,12 @@ from salesmesh.pipeline.services import (
 )
 from salesmesh.records.forms import (
     AccountForm,
+    ActivityForm,
     ContactForm,
     LeadForm,
     OpportunityForm,
     RecordForm,
+    SolutionRequestForm,
     add_service_errors,
 )
 from salesmesh.records.selectors import contacts_visible_to
@@ -261,4 +272,110 @@ def opportunity_edit(request: HttpRequest, pk: int) -> HttpResponse:
         save=lambda: opportunity_update(opportunity=opportunity, by=user, **form.changed()),
         done=_opportunity_url,
         back=_opportunity_url(opportunity),
+    )
+
+
+# Activities and solution requests -------------------------------------------------------
+
+
+def _activity_done(activity: Activity) -> str:
+    if activity.opportunity_id is not None:
+        return reverse("records:opportunity", args=[activity.opportunity_id])
+    return _list("activities")
+
+
+@login_required
+@form_methods
+def activity_new(request: HttpRequest) -> HttpResponse:
+    """Log an activity (``?opportunity=`` preselects the deal); the rollups count it."""
+    user = _user(request)
+    form = ActivityForm(
+        _data(request), user=user, initial={"opportunity": request.GET.get("opportunity")}
+    )
+    return _form_page(
+        request,
+        form=form,
+        save=lambda: activity_create(**form.cleaned_data),
+        done=_activity_done,
+        back=_list("activities"),
+    )
+
+
+@login_required
+@form_methods
+def activity_edit(request: HttpRequest, pk: int) -> HttpResponse:
+    """Edit a visible activity; the rollups move with it."""
+    user = _user(request)
+    activity = get_object_or_404(activities_visible_to(user=user), pk=pk)
+    form = ActivityForm(_data(request), instance=activity, user=user)
+    return _form_page(
+        request,
+        form=form,
+        save=lambda: activity_update(activity=activity, **form.changed()),
+        done=_activity_done,
+        back=_list("activities"),
+        delete=reverse("records:activity_delete", args=[activity.pk]),
+    )
+
+
+@login_required
+@form_methods
+def activity_remove(request: HttpRequest, pk: int) -> HttpResponse:
+    """Ask to confirm (GET), then delete a visible activity and uncount it (POST only)."""
+    activity = get_object_or_404(
+        activities_visible_to(user=_user(request)).select_related("person"), pk=pk
+    )
+    if request.method == "POST":
+        activity_delete(activity=activity)
+        messages.success(
+            request,
+            _("%(kind)s deleted: %(record)s")
+            % {"kind": capfirst(Activity._meta.verbose_name), "record": activity},
+        )
+        return redirect(_list("activities"))
+    return render(
+        request,
+        "records/confirm_delete.html",
+        {
+            "record": activity,
+            "model_meta": Activity._meta,
+            "back": reverse("records:activity_edit", args=[activity.pk]),
+        },
+    )
+
+
+def _solution_request_url(solution_request: SolutionRequest) -> str:
+    return reverse("records:solution_request", args=[solution_request.pk])
+
+
+@login_required
+@form_methods
+def solution_request_new(request: HttpRequest) -> HttpResponse:
+    """A new presales solution request (``?opportunity=`` preselects the deal)."""
+    user = _user(request)
+    form = SolutionRequestForm(
+        _data(request), user=user, initial={"opportunity": request.GET.get("opportunity")}
+    )
+    return _form_page(
+        request,
+        form=form,
+        save=lambda: solution_request_create(**form.cleaned_data),
+        done=_solution_request_url,
+        back=_list("solution_requests"),
+    )
+
+
+@login_required
+@form_methods
+def solution_request_edit(request: HttpRequest, pk: int) -> HttpResponse:
+    """Record the next steps of a visible solution request."""
+    user = _user(request)
+    solution_request = get_object_or_404(solution_requests_visible_to(user=user), pk=pk)
+    form = SolutionRequestForm(_data(request), instance=solution_request, user=user)
+    return _form_page(
+        request,
+        form=form,
+        save=lambda: solution_request_update(solution_request=solution_request, **form.changed()),
+        done=_solution_request_url,
+        back=_solution_request_url(solution_request),
     )

@@ -21,8 +21,10 @@ from django.utils.translation import gettext
 
 from salesmesh.accounts.models import Account, Contact
 from salesmesh.accounts.selectors import accounts_visible_to
+from salesmesh.activities.models import Activity, SolutionRequest
 from salesmesh.org.models import User
 from salesmesh.pipeline.models import Lead, Opportunity
+from salesmesh.pipeline.selectors import opportunities_visible_to
 from salesmesh.planfile.amounts import AmountError, parse_amount
 from salesmesh.records.selectors import can_assign_people, lines_to_work_in, people_to_assign
 
@@ -207,6 +209,46 @@ class OpportunityForm(RecordForm):
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.choices("account", accounts_visible_to(user=self.user))
+
+
+class ActivityForm(RecordForm):
+    """One sales behaviour; the services keep the rollups exact."""
+
+    owner_field = "person"
+
+    class Meta(RecordMeta):
+        model = Activity
+        fields = (
+            "type", "person", "occurred_at", "account", "opportunity", "reached",
+            "duration_minutes", "external_id",
+        )  # fmt: skip
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.choices("account", accounts_visible_to(user=self.user))
+        self.choices("opportunity", opportunities_visible_to(user=self.user))
+        if self.instance.pk is None:
+            self.initial.setdefault("occurred_at", timezone.now())
+
+
+class SolutionRequestForm(RecordForm):
+    """A presales solution request and the dates of its steps."""
+
+    owner_field = "presales_owner"
+
+    class Meta(RecordMeta):
+        model = SolutionRequest
+        fields = (
+            "account", "opportunity", "presales_owner", "requested_at", "responded_at",
+            "submitted_at", "reviewed_at", "passed_first_review", "completed_at",
+        )  # fmt: skip
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.choices("account", accounts_visible_to(user=self.user))
+        self.choices("opportunity", opportunities_visible_to(user=self.user))
+        if self.instance.pk is None:
+            self.initial.setdefault("requested_at", timezone.now())
 
 
 def add_service_errors(form: forms.BaseForm, error: ValidationError) -> None:

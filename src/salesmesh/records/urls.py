@@ -21,6 +21,20 @@ urlpatterns = [
     path("opportunities/new/", edit_views.opportunity_new, name="opportunity_new"),
     path("opportunities/<int:pk>/", views.opportunity_detail, name="opportunity"),
     path("opportunities/<int:pk>/edit/", edit_views.opportunity_edit, name="opportunity_edit"),
+    path("activities/new/", edit_views.activity_new, name="activity_new"),
+    path("activities/<int:pk>/edit/", edit_views.activity_edit, name="activity_edit"),
+    path("activities/<int:pk>/delete/", edit_views.activity_remove, name="activity_delete"),
+    path("solution_requests/new/", edit_views.solution_request_new, name="solution_request_new"),
+    path(
+        "solution_requests/<int:pk>/",
+        views.solution_request_detail,
+        name="solution_request",
+    ),
+    path(
+        "solution_requests/<int:pk>/edit/",
+        edit_views.solution_request_edit,
+        name="solution_request_edit",
+    ),
     path("projects/<int:pk>/", views.project_detail, name="project"),
     path("<slug:kind>/", views.record_list, name="list"),
 ]

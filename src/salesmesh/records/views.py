@@ -25,8 +25,8 @@ from django.utils.translation import gettext as _
 
 from salesmesh.accounts.models import Account, Contact
 from salesmesh.accounts.selectors import accounts_visible_to
-from salesmesh.activities.models import Activity
-from salesmesh.activities.selectors import activities_visible_to
+from salesmesh.activities.models import Activity, SolutionRequest
+from salesmesh.activities.selectors import activities_visible_to, solution_requests_visible_to
 from salesmesh.org.models import User
 from salesmesh.pipeline.models import Lead, Opportunity
 from salesmesh.pipeline.selectors import (
@@ -36,7 +36,10 @@ from salesmesh.pipeline.selectors import (
 )
 from salesmesh.projects.models import Project
 from salesmesh.projects.selectors import projects_visible_to
-from salesmesh.records.forms import ContactForm
+from salesmesh.records.forms import (
+    ActivityForm,
+    ContactForm,
+)
 from salesmesh.records.selectors import contacts_visible_to
 
 PAGE_SIZE = 50
@@ -51,6 +54,14 @@ OPPORTUNITY_FIELDS = (
     "expected_close", "forecast_category", "product_lines",
 )  # fmt: skip
 PROJECT_FIELDS = ("name", "line", "account", "contract_value", "customer_goal")
+SOLUTION_REQUEST_COLUMNS = (
+    "requested_at", "account", "opportunity", "presales_owner", "responded_at",
+    "passed_first_review", "completed_at",
+)  # fmt: skip
+SOLUTION_REQUEST_FIELDS = (
+    "account", "opportunity", "presales_owner", "requested_at", "responded_at",
+    "submitted_at", "reviewed_at", "passed_first_review", "completed_at",
+)  # fmt: skip
 
 
 @dataclass(frozen=True)
@@ -113,6 +124,17 @@ LISTS: dict[str, ListSpec] = {
         ("person", "account", "opportunity"),
         ("occurred_at", "type", "person", "account", "opportunity", "reached"),
         ("account__name", "opportunity__name"),
+        link="records:activity_edit",
+        create="records:activity_new",
+    ),
+    "solution_requests": ListSpec(
+        SolutionRequest,
+        solution_requests_visible_to,
+        ("account", "opportunity", "presales_owner"),
+        SOLUTION_REQUEST_COLUMNS,
+        ("account__name", "opportunity__name"),
+        link="records:solution_request",
+        create="records:solution_request_new",
     ),
     "projects": ListSpec(
         Project,
@@ -249,7 +271,7 @@ def account_detail(request: HttpRequest, pk: int) -> HttpResponse:
 
 @login_required
 def opportunity_detail(request: HttpRequest, pk: int) -> HttpResponse:
-    """An opportunity with its fields and stage history."""
+    """An opportunity with its fields, stage history, activities and solution requests."""
     user = _user(request)
     opportunity = get_object_or_404(
         opportunities_visible_to(user=user).select_related("line", "account", "owner"),
@@ -263,6 +285,21 @@ def opportunity_detail(request: HttpRequest, pk: int) -> HttpResponse:
             "fields": field_rows(opportunity, OPPORTUNITY_FIELDS),
             "model_meta": Opportunity._meta,
             "history": opportunity_stage_history(opportunity=opportunity),
+            "activities": activities_visible_to(user=user)
+            .filter(opportunity=opportunity)
+            .select_related("person"),
+            "solution_requests": solution_requests_visible_to(user=user)
+            .filter(opportunity=opportunity)
+            .select_related("presales_owner"),
+            "activity_form": ActivityForm(
+                user=user,
+                initial={"opportunity": opportunity.pk, "account": opportunity.account_id},
+                auto_id="activity_%s",
+            ),
+            "new": {
+                "activity": new_title(Activity),
+                "solution_request": new_title(SolutionRequest),
+            },
         },
     )
 
@@ -285,5 +322,25 @@ def project_detail(request: HttpRequest, pk: int) -> HttpResponse:
             "milestones": project.milestones.prefetch_related("depends_on"),
             "stakeholders": project.stakeholders.select_related("milestone"),
             "reviews": project.reviews.all(),
+        },
+    )
+
+
+@login_required
+def solution_request_detail(request: HttpRequest, pk: int) -> HttpResponse:
+    """A presales solution request and the dates of its steps."""
+    solution_request = get_object_or_404(
+        solution_requests_visible_to(user=_user(request)).select_related(
+            "account", "opportunity", "presales_owner"
+        ),
+        pk=pk,
+    )
+    return render(
+        request,
+        "records/solution_request_detail.html",
+        {
+            "solution_request": solution_request,
+            "fields": field_rows(solution_request, SOLUTION_REQUEST_FIELDS),
+            "model_meta": SolutionRequest._meta,
         },
     )
