@@ -28,9 +28,13 @@ from salesmesh.activities.services import activity_create, solution_request_crea
 from salesmesh.org.models import Role
 from salesmesh.pipeline.models import Lead, Opportunity, OpportunityStageChange
 from salesmesh.pipeline.services import lead_create, opportunity_create
+from salesmesh.projects.models import Milestone, Project, Resource, StageReview, Stakeholder
 from salesmesh.projects.services import (
     milestone_create,
     project_create,
+    resource_create,
+    stage_review_create,
+    stakeholder_create,
 )
 from tests.accounts.factories import make_account, make_line, make_team, make_user, shanghai
 
@@ -650,6 +654,175 @@ def test_another_presales_request_is_404(client, team, presales, account):
     assert client.get(url("solution_request_edit", solution.pk)).status_code == 404
 
 
+# Projects and their parts -----------------------------------------------------------------
+
+
+def test_project_created_and_edited(client, east, rep, account):
+    client.force_login(rep)
+    response = post_form(
+        client,
+        url("project_new") + f"?account={account.pk}",
+        line=str(east.pk),
+        name="智慧园区",
+        contract_value="1.2亿",
+    )
+    assert response.status_code == 302
+    project = Project.objects.get(name="智慧园区")
+    assert (project.account, project.contract_value) == (account, Decimal(120_000_000))
+    response = post_form(client, url("project_edit", project.pk), customer_goal="降本")
+    assert response.status_code == 302
+    project.refresh_from_db()
+    assert project.customer_goal == "降本"
+    assert project.contract_value == Decimal(120_000_000)
+
+
+def test_project_account_of_another_line_is_a_field_error(client, west, boss, project):
+    elsewhere = make_account(west, boss, name="别线客户")
+    client.force_login(boss)
+    response = post_form(client, url("project_edit", project.pk), account=str(elsewhere.pk))
+    assert response.status_code == 200
+    assert errors_of(response, "account")
+    project.refresh_from_db()
+    assert project.account.name == "甲客户"
+
+
+def test_milestones_with_dependencies_and_a_refused_cycle(client, rep, project, milestone):
+    client.force_login(rep)
+    assert (
+        url("milestone_new", project.pk) in client.get(url("project", project.pk)).content.decode()
+    )
+    response = post_form(
+        client,
+        url("milestone_new", project.pk),
+        name="招标",
+        planned_date="2025-04-01",
+        owning_role="business",
+        depends_on=[str(milestone.pk)],
+    )
+    assert response.status_code == 302
+    tender = Milestone.objects.get(name="招标")
+    assert list(tender.depends_on.all()) == [milestone]
+    # 立项 depending on 招标 closes a loop: refused on the field, and nothing else changes.
+    response = post_form(
+        client, url("milestone_edit", milestone.pk), name="立项改", depends_on=[str(tender.pk)]
+    )
+    assert response.status_code == 200
+    assert errors_of(response, "depends_on")
+    milestone.refresh_from_db()
+    assert milestone.name == "立项"
+    assert not milestone.depends_on.exists()
+
+
+def test_milestone_revenue_over_the_contract_is_refused(client, rep, project, milestone):
+    milestone_create(
+        project=project,
+        name="验收",
+        planned_date=date(2025, 9, 1),
+        owning_role="pmo",
+        revenue_share=Decimal("0.8"),
+        revenue_kind="acceptance",
+    )
+    client.force_login(rep)
+    response = post_form(
+        client, url("milestone_edit", milestone.pk), revenue_share="0.5", revenue_kind="payment"
+    )
+    assert response.status_code == 200
+    assert errors_of(response, "revenue_share")
+    milestone.refresh_from_db()
+    assert milestone.revenue_share == 0
+
+
+def test_stakeholder_created_and_edited_with_a_milestone_of_the_project(
+    client, east, rep, account, project, milestone
+):
+    foreign = milestone_create(
+        project=project_create(line=east, account=account, name="乙项目"),
+        name="别的里程碑",
+        planned_date=date(2025, 3, 1),
+        owning_role="pmo",
+    )
+    client.force_login(rep)
+    response = post_form(
+        client,
+        url("stakeholder_new", project.pk),
+        name="王局长",
+        influence="5",
+        milestone=str(foreign.pk),
+    )
+    assert response.status_code == 200
+    assert errors_of(response, "milestone")  # only this project's milestones are choices
+    response = post_form(
+        client, url("stakeholder_new", project.pk), name="王局长", milestone=str(milestone.pk)
+    )
+    assert response.status_code == 302
+    stakeholder = Stakeholder.objects.get()
+    assert stakeholder.milestone == milestone
+    response = post_form(client, url("stakeholder_edit", stakeholder.pk), attitude="supporter")
+    assert response.status_code == 302
+    stakeholder.refresh_from_db()
+    assert stakeholder.attitude == "supporter"
+
+
+def test_resource_created_and_edited(client, rep, project, milestone):
+    client.force_login(rep)
+    response = post_form(
+        client,
+        url("resource_new", project.pk),
+        milestone=str(milestone.pk),
+        kind="integration",
+        lead_time_days="10",
+    )
+    assert response.status_code == 302
+    resource = Resource.objects.get()
+    assert (resource.milestone, resource.lead_time_days) == (milestone, 10)
+    response = post_form(client, url("resource_edit", resource.pk), ready_date="2025-02-20")
+    assert response.status_code == 302
+    resource.refresh_from_db()
+    assert resource.ready_date == date(2025, 2, 20)
+    response = post_form(client, url("resource_edit", resource.pk), lead_time_days="-1")
+    assert response.status_code == 200
+    assert errors_of(response, "lead_time_days")
+
+
+def test_stage_review_created_edited_and_required_text(client, rep, project):
+    client.force_login(rep)
+    response = post_form(client, url("review_new", project.pk), what_happened="")
+    assert response.status_code == 200
+    assert errors_of(response, "what_happened")
+    assert not StageReview.objects.exists()
+    response = post_form(
+        client, url("review_new", project.pk), held_on="2025-05-01", what_happened="复盘"
+    )
+    assert response.status_code == 302
+    review = StageReview.objects.get()
+    response = post_form(client, url("review_edit", review.pk), gaps="资源不足")
+    assert response.status_code == 302
+    review.refresh_from_db()
+    assert (review.held_on, review.gaps) == (date(2025, 5, 1), "资源不足")
+
+
+def test_parts_of_a_project_out_of_scope_are_404(client, outsider, project, milestone):
+    stakeholder = stakeholder_create(project=project, name="王局长")
+    resource = resource_create(milestone=milestone, kind="product")
+    review = stage_review_create(project=project, held_on=date(2025, 5, 1), what_happened="x")
+    client.force_login(outsider)
+    for address in [
+        url("project_edit", project.pk),
+        url("milestone_new", project.pk),
+        url("milestone_edit", milestone.pk),
+        url("stakeholder_new", project.pk),
+        url("stakeholder_edit", stakeholder.pk),
+        url("resource_new", project.pk),
+        url("resource_edit", resource.pk),
+        url("review_new", project.pk),
+        url("review_edit", review.pk),
+    ]:
+        assert client.get(address).status_code == 404, address
+        assert client.post(address, {"name": "x", "what_happened": "x"}).status_code == 404
+    assert Milestone.objects.count() == 1
+    assert StageReview.objects.get().what_happened == "x"
+
+
 # Pages, languages, links and query counts -------------------------------------------------
 
 # Each form page with one of its labels (a model field's verbose name).
@@ -663,6 +836,13 @@ FORM_PAGES = [
     ("opportunity_edit", "opportunity", Opportunity, "forecast_category"),
     ("activity_new", None, Activity, "occurred_at"),
     ("solution_request_new", None, SolutionRequest, "passed_first_review"),
+    ("project_new", None, Project, "customer_goal"),
+    ("project_edit", "project", Project, "contract_value"),
+    ("milestone_new", "project", Milestone, "planned_date"),
+    ("milestone_edit", "milestone", Milestone, "depends_on"),
+    ("stakeholder_new", "project", Stakeholder, "planned_actions"),
+    ("resource_new", "project", Resource, "lead_time_days"),
+    ("review_new", "project", StageReview, "what_happened"),
 ]
 
 
@@ -706,7 +886,7 @@ def test_date_and_time_inputs_use_the_browser_pickers(client, rep, records):
 
 
 @pytest.mark.parametrize("kind", [
-    "accounts", "contacts", "leads", "opportunities", "activities", "solution_requests",
+    "accounts", "contacts", "leads", "opportunities", "activities", "solution_requests", "projects",
 ])  # fmt: skip
 def test_every_list_has_a_new_button_and_the_nav_a_records_entry(client, rep, kind):
     client.force_login(rep)
@@ -725,6 +905,7 @@ def test_every_list_has_a_new_button_and_the_nav_a_records_entry(client, rep, ki
     [
         ("account", "account", "account_edit"),
         ("opportunity", "opportunity", "opportunity_edit"),
+        ("project", "project", "project_edit"),
     ],
 )
 def test_detail_pages_link_to_their_edit_page(client, rep, records, detail, key, edit):

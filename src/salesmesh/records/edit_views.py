@@ -42,18 +42,39 @@ from salesmesh.pipeline.services import (
     opportunity_create,
     opportunity_update,
 )
+from salesmesh.projects.models import Milestone, Project, Resource, StageReview, Stakeholder
+from salesmesh.projects.selectors import projects_visible_to
+from salesmesh.projects.services import (
+    milestone_create,
+    project_create,
+    resource_create,
+    stage_review_create,
+    stakeholder_create,
+)
 from salesmesh.records.forms import (
     AccountForm,
     ActivityForm,
     ContactForm,
     LeadForm,
+    MilestoneForm,
     OpportunityForm,
+    ProjectForm,
     RecordForm,
+    ResourceForm,
     SolutionRequestForm,
+    StageReviewForm,
+    StakeholderForm,
     add_service_errors,
 )
 from salesmesh.records.selectors import contacts_visible_to
-from salesmesh.records.services import contact_update
+from salesmesh.records.services import (
+    contact_update,
+    milestone_edit,
+    project_update,
+    resource_update,
+    stage_review_update,
+    stakeholder_update,
+)
 from salesmesh.records.views import new_title
 
 form_methods = require_http_methods(["GET", "POST"])
@@ -378,4 +399,198 @@ def solution_request_edit(request: HttpRequest, pk: int) -> HttpResponse:
         save=lambda: solution_request_update(solution_request=solution_request, **form.changed()),
         done=_solution_request_url,
         back=_solution_request_url(solution_request),
+    )
+
+
+# Projects and their parts ---------------------------------------------------------------
+
+
+def _project_url(project: Project) -> str:
+    return reverse("records:project", args=[project.pk])
+
+
+def _part_done(part: Milestone | Stakeholder | StageReview | Resource) -> str:
+    project_id = part.milestone.project_id if isinstance(part, Resource) else part.project_id
+    return reverse("records:project", args=[project_id])
+
+
+@login_required
+@form_methods
+def project_new(request: HttpRequest) -> HttpResponse:
+    """A new project with an account of its business line."""
+    user = _user(request)
+    form = ProjectForm(_data(request), user=user, initial={"account": request.GET.get("account")})
+    return _form_page(
+        request,
+        form=form,
+        save=lambda: project_create(**form.cleaned_data),
+        done=_project_url,
+        back=_list("projects"),
+    )
+
+
+@login_required
+@form_methods
+def project_edit(request: HttpRequest, pk: int) -> HttpResponse:
+    """Edit a visible project."""
+    user = _user(request)
+    project = get_object_or_404(projects_visible_to(user=user), pk=pk)
+    form = ProjectForm(_data(request), instance=project, user=user)
+    return _form_page(
+        request,
+        form=form,
+        save=lambda: project_update(project=project, **form.changed()),
+        done=_project_url,
+        back=_project_url(project),
+    )
+
+
+def _visible_project(request: HttpRequest, pk: int) -> Project:
+    return get_object_or_404(projects_visible_to(user=_user(request)), pk=pk)
+
+
+def _visible_part(request: HttpRequest, model: type[Any], pk: int, via: str) -> Any:
+    """A part of a visible project (``via`` is the path from the part to its project)."""
+    visible = projects_visible_to(user=_user(request)).values("pk")
+    return get_object_or_404(
+        model.objects.filter(**{f"{via}__in": visible}).select_related(via), pk=pk
+    )
+
+
+@login_required
+@form_methods
+def milestone_new(request: HttpRequest, pk: int) -> HttpResponse:
+    """A new milestone of a visible project, with what it depends on."""
+    project = _visible_project(request, pk)
+    form = MilestoneForm(
+        _data(request), instance=Milestone(project=project), project=project, user=_user(request)
+    )
+    return _form_page(
+        request,
+        form=form,
+        save=lambda: milestone_create(project=project, **form.cleaned_data),
+        done=_part_done,
+        back=_project_url(project),
+        title=f"{new_title(Milestone)} · {project}",
+    )
+
+
+@login_required
+@form_methods
+def milestone_change(request: HttpRequest, pk: int) -> HttpResponse:
+    """Edit a milestone and its dependencies together (all or nothing)."""
+    milestone = _visible_part(request, Milestone, pk, "project")
+    form = MilestoneForm(
+        _data(request), instance=milestone, project=milestone.project, user=_user(request)
+    )
+
+    def save() -> Milestone:
+        fields = form.changed()
+        depends_on = fields.pop("depends_on", None)
+        return milestone_edit(milestone=milestone, depends_on=depends_on, **fields)
+
+    return _form_page(
+        request, form=form, save=save, done=_part_done, back=_project_url(milestone.project)
+    )
+
+
+@login_required
+@form_methods
+def stakeholder_new(request: HttpRequest, pk: int) -> HttpResponse:
+    """A new stakeholder of a visible project."""
+    project = _visible_project(request, pk)
+    form = StakeholderForm(
+        _data(request), instance=Stakeholder(project=project), project=project, user=_user(request)
+    )
+    return _form_page(
+        request,
+        form=form,
+        save=lambda: stakeholder_create(project=project, **form.cleaned_data),
+        done=_part_done,
+        back=_project_url(project),
+        title=f"{new_title(Stakeholder)} · {project}",
+    )
+
+
+@login_required
+@form_methods
+def stakeholder_edit(request: HttpRequest, pk: int) -> HttpResponse:
+    """Edit a stakeholder of a visible project."""
+    stakeholder = _visible_part(request, Stakeholder, pk, "project")
+    form = StakeholderForm(
+        _data(request), instance=stakeholder, project=stakeholder.project, user=_user(request)
+    )
+    return _form_page(
+        request,
+        form=form,
+        save=lambda: stakeholder_update(stakeholder=stakeholder, **form.changed()),
+        done=_part_done,
+        back=_project_url(stakeholder.project),
+    )
+
+
+@login_required
+@form_methods
+def resource_new(request: HttpRequest, pk: int) -> HttpResponse:
+    """A new resource for a milestone of a visible project."""
+    project = _visible_project(request, pk)
+    form = ResourceForm(_data(request), project=project, user=_user(request))
+    return _form_page(
+        request,
+        form=form,
+        save=lambda: resource_create(**form.cleaned_data),
+        done=_part_done,
+        back=_project_url(project),
+        title=f"{new_title(Resource)} · {project}",
+    )
+
+
+@login_required
+@form_methods
+def resource_edit(request: HttpRequest, pk: int) -> HttpResponse:
+    """Edit a resource of a visible project."""
+    resource = _visible_part(request, Resource, pk, "milestone__project")
+    project = resource.milestone.project
+    form = ResourceForm(_data(request), instance=resource, project=project, user=_user(request))
+    return _form_page(
+        request,
+        form=form,
+        save=lambda: resource_update(resource=resource, **form.changed()),
+        done=_part_done,
+        back=_project_url(project),
+    )
+
+
+@login_required
+@form_methods
+def review_new(request: HttpRequest, pk: int) -> HttpResponse:
+    """A new stage review of a visible project."""
+    project = _visible_project(request, pk)
+    form = StageReviewForm(
+        _data(request), instance=StageReview(project=project), project=project, user=_user(request)
+    )
+    return _form_page(
+        request,
+        form=form,
+        save=lambda: stage_review_create(project=project, **form.cleaned_data),
+        done=_part_done,
+        back=_project_url(project),
+        title=f"{new_title(StageReview)} · {project}",
+    )
+
+
+@login_required
+@form_methods
+def review_edit(request: HttpRequest, pk: int) -> HttpResponse:
+    """Edit a stage review of a visible project."""
+    review = _visible_part(request, StageReview, pk, "project")
+    form = StageReviewForm(
+        _data(request), instance=review, project=review.project, user=_user(request)
+    )
+    return _form_page(
+        request,
+        form=form,
+        save=lambda: stage_review_update(review=review, **form.changed()),
+        done=_part_done,
+        back=_project_url(review.project),
     )

@@ -26,6 +26,7 @@ from salesmesh.org.models import User
 from salesmesh.pipeline.models import Lead, Opportunity
 from salesmesh.pipeline.selectors import opportunities_visible_to
 from salesmesh.planfile.amounts import AmountError, parse_amount
+from salesmesh.projects.models import Milestone, Project, Resource, StageReview, Stakeholder
 from salesmesh.records.selectors import can_assign_people, lines_to_work_in, people_to_assign
 
 DATE_FORMAT = "%Y-%m-%d"  # what <input type="date"> sends and shows
@@ -249,6 +250,82 @@ class SolutionRequestForm(RecordForm):
         self.choices("opportunity", opportunities_visible_to(user=self.user))
         if self.instance.pk is None:
             self.initial.setdefault("requested_at", timezone.now())
+
+
+class ProjectForm(RecordForm):
+    """A project with an account of its business line."""
+
+    create_only = ("line",)
+
+    class Meta(RecordMeta):
+        model = Project
+        fields = ("line", "account", "name", "customer_goal", "contract_value")
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.choices("account", accounts_visible_to(user=self.user))
+
+
+class ProjectPartForm(RecordForm):
+    """A part of one project; milestone choices are that project's milestones."""
+
+    def __init__(self, *args: Any, project: Project, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.project = project
+        for name in ("milestone", "depends_on"):
+            if name in self.fields:
+                milestones = Milestone.objects.filter(project=project)
+                if isinstance(self.instance, Milestone) and self.instance.pk is not None:
+                    milestones = milestones.exclude(pk=self.instance.pk)  # not its own prerequisite
+                self.choices(name, milestones)
+                field = self.fields[name]
+                assert isinstance(field, forms.ModelChoiceField)  # noqa: S101 - set just above
+                field.label_from_instance = milestone_name
+
+
+def milestone_name(milestone: Milestone) -> str:
+    """A milestone by its name alone: the project is the page's."""
+    return milestone.name
+
+
+class MilestoneForm(ProjectPartForm):
+    """A milestone, its revenue and what it depends on."""
+
+    class Meta(RecordMeta):
+        model = Milestone
+        fields = (
+            "name", "planned_date", "actual_date", "revenue_share", "revenue_kind",
+            "owning_role", "depends_on",
+        )  # fmt: skip
+
+
+class StakeholderForm(ProjectPartForm):
+    """A customer-side person who can carry or derail a milestone."""
+
+    class Meta(RecordMeta):
+        model = Stakeholder
+        fields = ("name", "title", "influence", "attitude", "milestone", "planned_actions")
+
+
+class ResourceForm(ProjectPartForm):
+    """A resource a milestone needs and its lead time."""
+
+    class Meta(RecordMeta):
+        model = Resource
+        fields = ("milestone", "kind", "description", "lead_time_days", "ready_date")
+
+
+class StageReviewForm(ProjectPartForm):
+    """A stage review (复盘) of the project."""
+
+    class Meta(RecordMeta):
+        model = StageReview
+        fields = ("held_on", "what_happened", "gaps", "actions")
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        if self.instance.pk is None:
+            self.initial.setdefault("held_on", timezone.localdate())
 
 
 def add_service_errors(form: forms.BaseForm, error: ValidationError) -> None:

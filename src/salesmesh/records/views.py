@@ -34,11 +34,15 @@ from salesmesh.pipeline.selectors import (
     opportunities_visible_to,
     opportunity_stage_history,
 )
-from salesmesh.projects.models import Project
+from salesmesh.projects.models import Milestone, Project, Resource, StageReview, Stakeholder
 from salesmesh.projects.selectors import projects_visible_to
 from salesmesh.records.forms import (
     ActivityForm,
     ContactForm,
+    MilestoneForm,
+    ResourceForm,
+    StageReviewForm,
+    StakeholderForm,
 )
 from salesmesh.records.selectors import contacts_visible_to
 
@@ -143,6 +147,7 @@ LISTS: dict[str, ListSpec] = {
         ("name", "line", "account", "contract_value"),
         ("name", "account__name"),
         link="records:project",
+        create="records:project_new",
     ),
 }
 
@@ -306,7 +311,7 @@ def opportunity_detail(request: HttpRequest, pk: int) -> HttpResponse:
 
 @login_required
 def project_detail(request: HttpRequest, pk: int) -> HttpResponse:
-    """A project with milestones (and what each depends on), stakeholders and reviews."""
+    """A project with milestones (and what each depends on), stakeholders, resources, reviews."""
     user = _user(request)
     project = get_object_or_404(
         projects_visible_to(user=user).select_related("line", "account"), pk=pk
@@ -321,7 +326,35 @@ def project_detail(request: HttpRequest, pk: int) -> HttpResponse:
             "model_meta": Project._meta,
             "milestones": project.milestones.prefetch_related("depends_on"),
             "stakeholders": project.stakeholders.select_related("milestone"),
+            "resources": Resource.objects.filter(milestone__project=project).select_related(
+                "milestone"
+            ),
             "reviews": project.reviews.all(),
+            "milestone_form": MilestoneForm(
+                instance=Milestone(project=project),
+                project=project,
+                user=user,
+                auto_id="milestone_%s",
+            ),
+            "stakeholder_form": StakeholderForm(
+                instance=Stakeholder(project=project),
+                project=project,
+                user=user,
+                auto_id="stakeholder_%s",
+            ),
+            "resource_form": ResourceForm(project=project, user=user, auto_id="resource_%s"),
+            "review_form": StageReviewForm(
+                instance=StageReview(project=project),
+                project=project,
+                user=user,
+                auto_id="review_%s",
+            ),
+            "new": {
+                "milestone": new_title(Milestone),
+                "stakeholder": new_title(Stakeholder),
+                "resource": new_title(Resource),
+                "review": new_title(StageReview),
+            },
         },
     )
 
