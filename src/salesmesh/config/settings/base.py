@@ -138,6 +138,17 @@ SALESMESH_IMPORT_INLINE_BYTES = env.env_int(
 # Uploaded files wait here between the check and the commit.
 SALESMESH_IMPORT_DIR = DATA_DIR / "imports"
 
+# The background worker reports an import's progress through the cache, so the
+# cache must be shared between processes: files under the data directory work
+# for runserver + `salesmesh db_worker` on one machine with no extra service.
+# Several machines need a shared backend instead (Redis, or the database cache).
+CACHES = {
+    "default": {
+        "BACKEND": "django.core.cache.backends.filebased.FileBasedCache",
+        "LOCATION": DATA_DIR / "cache",
+    }
+}
+
 # Background jobs (long imports) are kept in the database: SQLite and
 # PostgreSQL alike, no broker to run.
 TASKS = {
