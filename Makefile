@@ -12,10 +12,11 @@ export UV_PROJECT_ENVIRONMENT := $(CURDIR)/$(VENV)
 UV        := $(BIN)/uv
 SALESMESH := $(BIN)/salesmesh
 
-.PHONY: demo test lint pytest install messages bench clean help
+.PHONY: demo test lint pytest install messages bench bench-import clean help
 
 help:
 	@echo "make demo   install, migrate, seed the demo company and serve http://127.0.0.1:$(PORT)"
+	@echo "make bench  run the benchmark harnesses (planning; imports: make bench-import)"
 	@echo "make test   install and run the whole suite (lint, types, import contracts, tests)"
 
 # The venv is rebuilt only when the lock or the project metadata change,
@@ -33,6 +34,9 @@ demo: install
 	$(SALESMESH) seed-demo --if-empty
 	@echo ""
 	@echo "salesmesh is starting on http://127.0.0.1:$(PORT)/  (Ctrl-C stops it)"
+	@# The background worker runs large imports; it stops with the server.
+	@$(SALESMESH) db_worker --no-reload -v 0 & worker=$$!; \
+	trap 'kill $$worker 2>/dev/null' EXIT INT TERM; \
 	$(SALESMESH) runserver --noreload 127.0.0.1:$(PORT)
 
 lint: install
@@ -59,3 +63,8 @@ clean:
 
 bench: install
 	$(BIN)/python -m benchmarks.run
+
+# A million generated activity rows through the import (ROWS=… to change).
+ROWS ?= 1000000
+bench-import: install
+	$(BIN)/python -m benchmarks.imports --rows $(ROWS)

@@ -215,15 +215,21 @@ def _check_and_write(
         tz=timezone.get_current_timezone(),
     )
     writer = WRITERS[spec.kind](spec=spec, resolver=resolver, user=user, run=run, headers=headers)
-    seen: dict[tuple[Any, ...], int] = {}
+    seen: dict[Any, int] = {}
     errors = outcome.errors
     key_header = headers.get(spec.key[-1], spec.key[-1])
+    single_key = spec.key[0] if len(spec.key) == 1 else None
     for chunk in _chunks(table.rows):
         outcome.rows += len(chunk)
         good = parser.parse_chunk(chunk, errors)
         unique: list[ParsedRow] = []
         for row in good:
-            key = tuple(row.values.get(name) for name in spec.key)
+            values = row.values
+            key: Any = (
+                values[single_key]
+                if single_key is not None
+                else tuple(values.get(name) for name in spec.key)
+            )
             first = seen.setdefault(key, row.number)
             if first != row.number:
                 errors.add(

@@ -175,48 +175,67 @@ class RowParser:
     def parse_chunk(
         self, chunk: list[tuple[int, list[object]]], errors: ErrorSink
     ) -> list[ParsedRow]:
-        """The good rows of ``chunk``; every bad cell goes to ``errors``."""
+        """The good rows of ``chunk``; every bad cell goes to ``errors``.
+
+        Column by column: each column's cells go through one tight loop with
+        its converter; repeating values are converted once per distinct value.
+        """
         parsed = [ParsedRow(number, {}) for number, _cells in chunk]
         bad: set[int] = set()
         for import_field, index, header in self.columns:
+            raws = [cells[index] if index < len(cells) else None for _number, cells in chunk]
+            key = import_field.key
             convert = self._converter(import_field)
-            cache: dict[Any, Any] | None = {} if import_field.type in REPEATING_TYPES else None
-            is_line_bound = import_field.type in (FieldType.ACCOUNT, FieldType.OPPORTUNITY)
-            for position, (number, cells) in enumerate(chunk):
-                raw = cells[index] if index < len(cells) else None
-                row = parsed[position]
-                try:
-                    if is_blank(raw):
-                        if import_field.required:
-                            raise Failed(_("This column is required; the cell is empty."))
-                        row.values[import_field.key] = _empty(import_field)
-                        continue
-                    if isinstance(raw, str) and raw.startswith("=") and len(raw) > 1:
-                        raise Failed(
-                            _("The cell holds a formula; formulas are not imported, paste values.")
-                        )
-                    if is_line_bound:
-                        key: Any = (raw, row.values.get("line"))
+            line_bound = self.has_line and import_field.type in LINE_BOUND_TYPES
+            if import_field.type in REPEATING_TYPES or import_field.type in CACHED_TYPES:
+                cache: dict[Any, Any] = {}
+                for position, raw in enumerate(raws):
+                    values = parsed[position].values
+                    memo = (raw, values.get("line")) if line_bound else raw
+                    hit = cache.get(memo, _MISSING)
+                    if hit is _MISSING:
+                        hit = cache[memo] = self._cell(import_field, convert, raw, values)
+                    if hit.__class__ is Failed:
+                        errors.add(parsed[position].number, header, raw, hit.message)
+                        bad.add(position)
                     else:
-                        key = raw
-                    if cache is not None:
-                        hit = cache.get(key, _MISSING)
-                        if hit is _MISSING:
-                            try:
-                                hit = convert(raw, row.values)
-                            except Failed as error:
-                                hit = error
-                            cache[key] = hit
-                        if isinstance(hit, Failed):
-                            raise hit
-                        value = hit
-                    else:
-                        value = convert(raw, row.values)
-                    row.values[import_field.key] = value
-                except Failed as error:
-                    errors.add(number, header, raw, error.message)
+                        values[key] = hit
+                continue
+            fast = FAST_PATHS.get(import_field.type)
+            for position, raw in enumerate(raws):
+                values = parsed[position].values
+                value = fast(raw, import_field, self.tz) if fast is not None else _MISSING
+                if value is _MISSING:
+                    value = self._cell(import_field, convert, raw, values)
+                if value.__class__ is Failed:
+                    errors.add(parsed[position].number, header, raw, value.message)
                     bad.add(position)
+                else:
+                    values[key] = value
+        if not bad:
+            return parsed
         return [row for position, row in enumerate(parsed) if position not in bad]
+
+    def _cell(
+        self,
+        import_field: ImportField,
+        convert: Callable[[object, dict[str, Any]], Any],
+        raw: object,
+        values: dict[str, Any],
+    ) -> Any:
+        """One cell's value, or the ``Failed`` that says why it cannot be taken."""
+        try:
+            if is_blank(raw):
+                if import_field.required:
+                    raise Failed(_("This column is required; the cell is empty."))
+                return _empty(import_field)
+            if isinstance(raw, str) and raw.startswith("=") and len(raw) > 1:
+                raise Failed(
+                    _("The cell holds a formula; formulas are not imported, paste values.")
+                )
+            return convert(raw, values)
+        except Failed as error:
+            return error
 
     # Converters ----------------------------------------------------------------
 
@@ -257,16 +276,6 @@ class RowParser:
         return value
 
     def _datetime(self, raw: object) -> datetime:
-        if isinstance(raw, str):
-            # The export's own form (ISO with offset) takes the fast path.
-            try:
-                moment = datetime.fromisoformat(raw.strip())
-            except ValueError:
-                pass
-            else:
-                if moment.tzinfo is None:
-                    moment = moment.replace(tzinfo=self.tz)
-                return moment
         result: datetime = _parsed(parse_datetime, raw, tz=self.tz, order=self.order)
         return result
 
@@ -295,7 +304,44 @@ class RowParser:
         return _resolved(lookup, word, line)
 
 
-_MISSING = object()
+_MISSING: Any = object()
+LINE_BOUND_TYPES = frozenset({FieldType.ACCOUNT, FieldType.OPPORTUNITY})
+# Few distinct values per file (durations, dates): converted once each, too.
+CACHED_TYPES = frozenset({FieldType.INT, FieldType.DATE})
+# Characters that send a text cell down the careful path: blanks, formulas,
+# the exporter's apostrophe.
+_CAREFUL_TEXT_START = frozenset(" \t\r\n\u3000'=")
+
+
+def _fast_text(raw: object, import_field: ImportField, _tz: tzinfo) -> Any:
+    """Plain text that needs no stripping, un-neutralising or formula check; else _MISSING."""
+    if (
+        raw.__class__ is str
+        and raw
+        and raw[0] not in _CAREFUL_TEXT_START  # type: ignore[index]
+        and not raw[-1].isspace()  # type: ignore[index]
+        and len(raw) <= (import_field.max_length or 10_000)  # type: ignore[arg-type]
+        and "\x00" not in raw  # type: ignore[operator]
+    ):
+        return raw
+    return _MISSING
+
+
+def _fast_datetime(raw: object, _field: ImportField, tz: tzinfo) -> Any:
+    """An ISO date and time (the export's own form); else _MISSING."""
+    if raw.__class__ is not str or len(raw) < 16:  # type: ignore[arg-type]
+        return _MISSING
+    try:
+        moment = datetime.fromisoformat(raw)  # type: ignore[arg-type]
+    except ValueError:
+        return _MISSING
+    return moment if moment.tzinfo is not None else moment.replace(tzinfo=tz)
+
+
+FAST_PATHS: dict[FieldType, Callable[[object, ImportField, tzinfo], Any]] = {
+    FieldType.TEXT: _fast_text,
+    FieldType.DATETIME: _fast_datetime,
+}
 
 
 def _empty(import_field: ImportField) -> Any:
