@@ -425,6 +425,35 @@ SPECS: dict[str, ImportSpec] = {
                 ),
             ),
         ),
+        ImportSpec(
+            ImportKind.TARGETS,
+            key=("line", "period", "assignee"),
+            fields=(
+                LINE,
+                ImportField(
+                    "period",
+                    _("period"),
+                    FieldType.TEXT,
+                    required=True,
+                    max_length=16,
+                    synonyms=("期间", "周期", "考核期", "period label", "quarter", "季度"),
+                ),
+                ImportField(
+                    "assignee",
+                    _("team or person"),
+                    FieldType.TEXT,
+                    max_length=150,
+                    synonyms=("团队或个人", "分配对象", "团队", "人员", "unit", "team", "person"),
+                ),
+                ImportField(
+                    "amount",
+                    _("target"),
+                    FieldType.MONEY,
+                    required=True,
+                    synonyms=("目标", "目标金额", "金额", "target amount", "quota", "amount"),
+                ),
+            ),
+        ),
     )
 }
 

@@ -36,6 +36,7 @@ from salesmesh.exchange.mapping import (
 from salesmesh.exchange.models import ImportKind, ImportRun, ImportStatus
 from salesmesh.exchange.resolve import Resolver
 from salesmesh.exchange.sources import SourceError, Table, open_table
+from salesmesh.exchange.target_writer import TargetWriter
 from salesmesh.exchange.validation import ErrorSink, ParsedRow, RowParser
 from salesmesh.exchange.writers import (
     AccountWriter,
@@ -61,6 +62,7 @@ WRITERS: dict[str, type[Writer]] = {
     ImportKind.OPPORTUNITIES: OpportunityWriter,
     ImportKind.STAGE_HISTORY: StageHistoryWriter,
     ImportKind.ACTIVITIES: ActivityWriter,
+    ImportKind.TARGETS: TargetWriter,
 }
 
 Progress = Callable[[float, int], None]
@@ -219,9 +221,11 @@ def _check_and_write(
     errors = outcome.errors
     key_header = headers.get(spec.key[-1], spec.key[-1])
     single_key = spec.key[0] if len(spec.key) == 1 else None
+    key_index = table.headers.index(key_header) if key_header in table.headers else None
     for chunk in _chunks(table.rows):
         outcome.rows += len(chunk)
         good = parser.parse_chunk(chunk, errors)
+        cells_of: dict[int, list[object]] | None = None  # built on the first duplicate
         unique: list[ParsedRow] = []
         for row in good:
             values = row.values
@@ -232,10 +236,12 @@ def _check_and_write(
             )
             first = seen.setdefault(key, row.number)
             if first != row.number:
+                if cells_of is None:
+                    cells_of = dict(chunk)
                 errors.add(
                     row.number,
                     key_header,
-                    row.values.get(spec.key[-1]),
+                    _cell(cells_of[row.number], key_index, row.values.get(spec.key[-1])),
                     _("The same record is already in row %(row)s of this file.") % {"row": first},
                 )
                 continue
@@ -251,6 +257,11 @@ def _check_and_write(
     outcome.created = writer.counts.created
     outcome.updated = writer.counts.updated
     outcome.unchanged = writer.counts.unchanged
+
+
+def _cell(cells: list[object], index: int | None, fallback: object) -> object:
+    """A key cell as the file has it (a parsed date would read differently)."""
+    return cells[index] if index is not None and index < len(cells) else fallback
 
 
 def run_import(*, run: ImportRun, commit: bool, progress: Progress | None = None) -> ImportRun:

@@ -16,6 +16,7 @@ class ImportKind(models.TextChoices):
     OPPORTUNITIES = "opportunities", _("opportunities")
     STAGE_HISTORY = "opportunity_stage_history", _("stage changes")
     ACTIVITIES = "activities", _("activities")
+    TARGETS = "targets", _("targets")
 
 
 class ImportPreset(models.Model):

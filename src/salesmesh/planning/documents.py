@@ -94,7 +94,7 @@ def assumptions_for_editing(document: dict[str, Any]) -> str:
     allocation = editable.get("allocation")
     if isinstance(allocation, dict) and isinstance(allocation.get("org"), dict):
         # The org tree comes from the database; only its overrides are edited.
-        locked = dict(_locked_amounts(allocation.pop("org")))
+        locked = dict(locked_amounts(allocation.pop("org")))
         if locked:
             allocation[LOCKED_KEY] = locked
     return yaml.safe_dump(jsonable(editable), allow_unicode=True, sort_keys=False, width=100)
@@ -117,7 +117,7 @@ def plan_document_for(*, line: OrgUnit, assumptions: dict[str, Any]) -> dict[str
     allocation = document.get("allocation")
     if isinstance(allocation, dict):
         org = allocation.pop("org", None)
-        locked = dict(_locked_amounts(org)) if isinstance(org, dict) else {}
+        locked = dict(locked_amounts(org)) if isinstance(org, dict) else {}
         overrides = allocation.pop(LOCKED_KEY, None)
         if isinstance(overrides, dict):
             locked.update({str(key): value for key, value in overrides.items()})
@@ -128,7 +128,7 @@ def plan_document_for(*, line: OrgUnit, assumptions: dict[str, Any]) -> dict[str
     return jsonable(document)
 
 
-def _locked_amounts(node: dict[str, Any]) -> list[tuple[str, Any]]:
+def locked_amounts(node: dict[str, Any]) -> list[tuple[str, Any]]:
     """(id, locked amount) of every overridden node of an allocation tree."""
     found = (
         [(str(node["id"]), node["locked"])]
@@ -138,7 +138,7 @@ def _locked_amounts(node: dict[str, Any]) -> list[tuple[str, Any]]:
     children = node.get("children")
     for child in children if isinstance(children, list) else []:
         if isinstance(child, dict):
-            found.extend(_locked_amounts(child))
+            found.extend(locked_amounts(child))
     return found
 
 
