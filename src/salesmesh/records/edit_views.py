@@ -23,7 +23,12 @@ from django.views.decorators.http import require_http_methods
 
 from salesmesh.accounts.models import Account, Contact
 from salesmesh.accounts.selectors import accounts_visible_to
-from salesmesh.accounts.services import account_create, account_update, contact_create
+from salesmesh.accounts.services import (
+    account_create,
+    account_update,
+    contact_create,
+    contact_update,
+)
 from salesmesh.activities.models import Activity, SolutionRequest
 from salesmesh.activities.selectors import activities_visible_to, solution_requests_visible_to
 from salesmesh.activities.services import (
@@ -46,10 +51,15 @@ from salesmesh.projects.models import Milestone, Project, Resource, StageReview,
 from salesmesh.projects.selectors import projects_visible_to
 from salesmesh.projects.services import (
     milestone_create,
+    milestone_edit,
     project_create,
+    project_update,
     resource_create,
+    resource_update,
     stage_review_create,
+    stage_review_update,
     stakeholder_create,
+    stakeholder_update,
 )
 from salesmesh.records.forms import (
     AccountForm,
@@ -67,14 +77,6 @@ from salesmesh.records.forms import (
     add_service_errors,
 )
 from salesmesh.records.selectors import contacts_visible_to
-from salesmesh.records.services import (
-    contact_update,
-    milestone_edit,
-    project_update,
-    resource_update,
-    stage_review_update,
-    stakeholder_update,
-)
 from salesmesh.records.views import new_title
 
 form_methods = require_http_methods(["GET", "POST"])
