@@ -98,8 +98,11 @@ def test_manager_previews_then_imports_a_small_csv(client, login_as, english):
     }
     assert not Path(run.stored_path).exists()
     page = client.get(run_url(run)).content.decode()
-    assert "Created 2, updated 0, left 0 unchanged." in page
+    assert '<dd id="import-created">2</dd>' in page
+    assert '<dd id="import-updated">0</dd>' in page
     assert 'id="import-commit"' not in page
+    assert reverse("records:list", args=["accounts"]) in page
+    assert 'id="import-changes"' not in page  # only creations: nothing existing changed
 
 
 def test_a_second_commit_of_the_same_run_is_refused(client, login_as):
@@ -130,6 +133,26 @@ def test_reimport_lists_the_changed_records_with_links(client, login_as, english
     assert reverse("records:account", args=[change.record_id]) in page
     assert "杭州小微一号" in page
     assert "杭州小微壹号" in page
+
+
+def test_the_changed_records_are_listed_fifty_to_a_page(client, login_as):
+    login_as("manager")
+    rows = "".join(f"smb,P-{n:02},客户{n:02},A,rep\n" for n in range(51))
+    upload(client, "line,external_id,name,tier,owner\n" + rows)
+    client.post(run_url(only_run(), "exchange:import_commit"))
+    upload(client, "line,external_id,name,tier,owner\n" + rows.replace(",A,", ",B,"))
+    second = ImportRun.objects.order_by("-created_at").first()
+    client.post(run_url(second, "exchange:import_commit"))
+    assert ImportChange.objects.filter(run=second).count() == 51
+
+    first_page = client.get(run_url(second)).content.decode()
+    last_page = client.get(run_url(second) + "?page=2").content.decode()
+
+    assert first_page.count("<td rowspan=") == 50
+    assert "P-49" in first_page
+    assert "P-50" not in first_page
+    assert last_page.count("<td rowspan=") == 1
+    assert "P-50" in last_page
 
 
 def test_errors_show_row_column_value_and_reason_and_no_import_button(client, login_as, english):

@@ -46,6 +46,15 @@ RECORD_URLS = {
     ImportKind.ACCOUNTS: "records:account",
     ImportKind.OPPORTUNITIES: "records:opportunity",
 }
+# The record list that shows what a run of each kind created (contacts live on their accounts).
+RECORD_LISTS = {
+    ImportKind.ACCOUNTS: "accounts",
+    ImportKind.CONTACTS: "accounts",
+    ImportKind.LEADS: "leads",
+    ImportKind.OPPORTUNITIES: "opportunities",
+    ImportKind.STAGE_HISTORY: "opportunities",
+    ImportKind.ACTIVITIES: "activities",
+}
 
 
 def _user(request: HttpRequest) -> User:
@@ -193,6 +202,9 @@ def _render_run(
     }
     if run.status == ImportStatus.DONE:
         context["changes"], context["change_rows"] = _changes_page(request, run)
+        context["records_list_url"] = reverse(
+            "records:list", args=[RECORD_LISTS[ImportKind(run.kind)]]
+        )
     return render(request, "exchange/import_run.html", context, status=status)
 
 
