@@ -112,27 +112,58 @@ def _too_many_rows(max_rows: int) -> SourceError:
 # CSV ----------------------------------------------------------------------
 
 
-def detect_encoding(head: bytes) -> str:
-    """``utf-8-sig`` (BOM or plain UTF-8) or ``gb18030``; decided from the first block."""
+def _is_utf16(head: bytes) -> bool:
+    """A UTF-16 BOM, or (no BOM) NULs in a block that reads as UTF-16 text, lines and all."""
+    if head.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
+        return True
+    sample = head[:4096]
+    if b"\x00" not in sample:
+        return False
+    sample = sample[: len(sample) // 2 * 2]
+    for encoding in ("utf-16-le", "utf-16-be"):
+        text = sample.decode(encoding, errors="replace")
+        if "\ufffd" in text[:-1] or not any(mark in text for mark in ",;\t\n"):
+            continue
+        if all(char.isprintable() or char in "\t\r\n" for char in text[:-1]):
+            return True
+    return False
+
+
+def detect_encoding(head: bytes, rest: IO[bytes] | None = None) -> str:
+    """``utf-8-sig`` (BOM or plain UTF-8) or ``gb18030``; decided from the first block.
+
+    When that block is plain ASCII it decides nothing, and ``rest`` (the
+    stream after it) is read on, block by block, to the first one holding
+    other bytes: a GBK file whose first rows happen to be ASCII is still GBK.
+    """
     if head.startswith(codecs.BOM_UTF8):
         return "utf-8-sig"
-    if head.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
+    if _is_utf16(head):
         raise SourceError(_("The file is UTF-16; save it as CSV UTF-8 or as XLSX."))
     decoder = codecs.getincrementaldecoder("utf-8")()
-    try:
-        # final=False: a character cut at the block's end is not an error.
-        decoder.decode(head, final=False)
-    except UnicodeDecodeError:
-        return "gb18030"
-    return "utf-8-sig"
+    block = head
+    while True:
+        try:
+            # final=False: a character cut at the block's end is not an error.
+            decoder.decode(block, final=False)
+        except UnicodeDecodeError:
+            return "gb18030"
+        pending = decoder.getstate()[0]  # a character cut at the block's end
+        if rest is None or (not block.isascii() and not pending):
+            return "utf-8-sig"
+        block = rest.read(SNIFF_BYTES)
+        if not block:
+            return "utf-8-sig"
 
 
 def _csv_table(stream: IO[bytes], size: int, max_rows: int) -> Table:
     head = stream.read(SNIFF_BYTES)
-    stream.seek(0)
+    if _is_utf16(head):
+        raise SourceError(_("The file is UTF-16; save it as CSV UTF-8 or as XLSX."))
     if b"\x00" in head:
         raise SourceError(_("This is not a CSV or XLSX file."))
-    encoding = detect_encoding(head)
+    encoding = detect_encoding(head, stream)
+    stream.seek(0)
     text = io.TextIOWrapper(stream, encoding=encoding, newline="", errors="strict")
     sample = head.decode(encoding, errors="ignore")
     try:
