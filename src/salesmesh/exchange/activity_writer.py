@@ -6,11 +6,12 @@ from typing import Any
 
 from django.utils.translation import gettext as _
 
-from salesmesh.activities.models import MINUTES_PER_DAY
+from salesmesh.activities.models import MINUTES_PER_DAY, Activity
+from salesmesh.activities.selectors import activities_visible_to
 from salesmesh.activities.upsert import COLUMNS, ActivityRow, ActivityUpserter
 from salesmesh.exchange.models import ImportChange
 from salesmesh.exchange.validation import ErrorSink, ParsedRow
-from salesmesh.exchange.writers import Writer, as_text
+from salesmesh.exchange.writers import Writer, as_text, refuse_hidden
 
 FIELD_OF_COLUMN = {"person_id": "person", "account_id": "account", "opportunity_id": "opportunity"}
 
@@ -30,9 +31,19 @@ class ActivityWriter(Writer):
 
     def write(self, rows: list[ParsedRow], errors: ErrorSink) -> None:
         deal_account = self.resolver.opportunity_account
+        hidden = self._hidden({row.values["external_id"] for row in rows})
         batch: list[ActivityRow] = []
         for row in rows:
             values = row.values
+            if values["external_id"] in hidden:
+                error = refuse_hidden(values["external_id"])
+                errors.add(
+                    row.number,
+                    self.headers.get("external_id", "external_id"),
+                    values["external_id"],
+                    "; ".join(error.messages),
+                )
+                continue
             account = values.get("account")
             deal = values.get("opportunity")
             if deal is not None:
@@ -72,6 +83,14 @@ class ActivityWriter(Writer):
         if errors.count:
             return  # nothing more is written once the import is known to fail
         self.upserter.add(batch)
+
+    def _hidden(self, external_ids: set[str]) -> set[str]:
+        """External IDs of stored activities the user may not see: never overwritten."""
+        if self.resolver.sees_everything or not external_ids:
+            return set()
+        stored = Activity.objects.filter(external_id__in=external_ids)
+        visible = activities_visible_to(user=self.user).values("pk")
+        return set(stored.exclude(pk__in=visible).values_list("external_id", flat=True))
 
     def finish(self, errors: ErrorSink) -> None:
         result = self.upserter.finish()

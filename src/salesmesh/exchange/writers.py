@@ -19,10 +19,12 @@ from typing import Any
 
 from django.core.exceptions import ValidationError
 from django.db import models
+from django.db.models import QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from salesmesh.accounts.models import Account, Contact
+from salesmesh.accounts.selectors import accounts_visible_to
 from salesmesh.accounts.services import (
     account_create,
     account_update,
@@ -35,6 +37,7 @@ from salesmesh.exchange.resolve import ReferenceError_, Resolver
 from salesmesh.exchange.validation import ErrorSink, ParsedRow
 from salesmesh.org.models import OrgUnit, User
 from salesmesh.pipeline.models import Lead, Opportunity, OpportunityStageChange
+from salesmesh.pipeline.selectors import leads_visible_to, opportunities_visible_to
 from salesmesh.pipeline.services import (
     lead_create,
     lead_update,
@@ -109,6 +112,12 @@ class Writer:
     def write_row(self, row: ParsedRow) -> None:  # pragma: no cover - abstract
         raise NotImplementedError
 
+    def hidden_ids(self, found: QuerySet[Any], visible: QuerySet[Any]) -> set[int]:
+        """Ids among ``found`` the user may not see: a file's key must not reach them."""
+        if self.resolver.sees_everything:
+            return set()
+        return set(found.exclude(pk__in=visible.values("pk")).values_list("pk", flat=True))
+
     def finish(self, errors: ErrorSink) -> None:
         """Work that needs every row first; then the change records are saved."""
         if self.run is not None and self.changes:
@@ -141,6 +150,17 @@ class Writer:
             name: [as_text(getattr(record, name)), as_text(value)]
             for name, value in changed.items()
         }
+
+
+def refuse_hidden(external_id: str) -> ValidationError:
+    """The error for a key that names a record the user may not see (nothing more is said)."""
+    return ValidationError(
+        {
+            "external_id": _("The external ID “%(value)s” belongs to a record you may not change.")
+            % {"value": external_id}
+        },
+        code="hidden",
+    )
 
 
 def _is_fk(record: models.Model, name: str) -> bool:
@@ -182,6 +202,7 @@ class AccountWriter(Writer):
             line_id__in=line_ids, external_id__in={ext for _line, ext in keys}
         )
         self.existing = {(a.line_id, a.external_id or ""): a for a in found}
+        self.hidden = self.hidden_ids(found, accounts_visible_to(user=self.user))
         self.lines.update(OrgUnit.objects.in_bulk(line_ids - set(self.lines)))
         owner_ids = {row.values.get("owner") for row in rows} - {None} - set(self.users)
         self.users.update(User.objects.in_bulk(owner_ids))
@@ -195,6 +216,8 @@ class AccountWriter(Writer):
         if "owner" in wanted:
             wanted["owner"] = self.users[wanted["owner"]]
         account = self.existing.get((line_id, external_id))
+        if account is not None and account.pk in self.hidden:
+            raise refuse_hidden(external_id)
         if account is None:
             account = account_create(
                 line=self.lines[line_id], external_id=external_id, by=self.user, **wanted
@@ -297,6 +320,7 @@ class LeadWriter(Writer):
             line_id__in={line for line, _e in keys}, external_id__in={e for _l, e in keys}
         )
         self.existing = {(lead.line_id, lead.external_id or ""): lead for lead in found}
+        self.hidden = self.hidden_ids(found, leads_visible_to(user=self.user))
         self.lines = OrgUnit.objects.in_bulk({line for line, _e in keys})
         self.accounts = Account.objects.in_bulk(
             {row.values.get("account") for row in rows} - {None}
@@ -313,6 +337,8 @@ class LeadWriter(Writer):
         if "owner" in wanted:
             wanted["owner"] = self.users.get(wanted["owner"])
         lead = self.existing.get((values["line"], values["external_id"]))
+        if lead is not None and lead.pk in self.hidden:
+            raise refuse_hidden(values["external_id"])
         if lead is None:
             lead_create(
                 line=self.lines[values["line"]], external_id=values["external_id"], **wanted
@@ -356,6 +382,7 @@ class OpportunityWriter(Writer):
             line_id__in={line for line, _e in keys}, external_id__in={e for _l, e in keys}
         )
         self.existing = {(o.line_id, o.external_id or ""): o for o in found}
+        self.hidden = self.hidden_ids(found, opportunities_visible_to(user=self.user))
         self.lines = OrgUnit.objects.in_bulk({line for line, _e in keys})
         self.accounts = Account.objects.in_bulk({row.values["account"] for row in rows})
         self.users = User.objects.in_bulk({row.values["owner"] for row in rows})
@@ -371,6 +398,8 @@ class OpportunityWriter(Writer):
         wanted["account"] = self.accounts[wanted["account"]]
         wanted["owner"] = self.users[wanted["owner"]]
         opportunity = self.existing.get((values["line"], values["external_id"]))
+        if opportunity is not None and opportunity.pk in self.hidden:
+            raise refuse_hidden(values["external_id"])
         if opportunity is None:
             opportunity = opportunity_create(
                 line=self.lines[values["line"]],
