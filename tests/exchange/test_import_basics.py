@@ -140,6 +140,7 @@ def test_opportunities_and_their_stage_history(demo_company, tmp_path):
     )
     outcome = run("opportunity_stage_history", write(tmp_path, "h.csv", history), admin)
     assert outcome.ok, outcome.errors.items
+    assert (outcome.created, outcome.updated, outcome.unchanged) == (0, 3, 0)
     deal = Opportunity.objects.get(external_id="O-1")
     trail = list(
         OpportunityStageChange.objects.filter(opportunity=deal).values_list(
@@ -150,3 +151,35 @@ def test_opportunities_and_their_stage_history(demo_company, tmp_path):
     again = run("opportunity_stage_history", write(tmp_path, "h.csv", history), admin)
     assert again.ok
     assert again.updated == 0
+
+
+def test_unknown_accounts_are_created_only_when_asked(demo_company, tmp_path):
+    admin = User.objects.get(username="admin")
+    deals = (
+        "line,external_id,account,name,stage,amount,owner\n"
+        "ka,O-7,新客户,首单,lead,1000,bd\n"
+        "ka,O-8,新客户,二单,lead,2000,bd\n"
+    )
+    path = write(tmp_path, "o.csv", deals)
+    refused = run("opportunities", path, admin)
+    assert [(e.row, e.column) for e in refused.errors.items] == [(2, "account"), (3, "account")]
+    assert not Account.objects.filter(name="新客户").exists()
+
+    created = import_path(
+        kind="opportunities",
+        path=path,
+        filename=path.name,
+        user=admin,
+        commit=True,
+        create_missing=True,
+    )
+    assert created.ok, created.errors.items
+    account = Account.objects.get(name="新客户")  # one account for both rows
+    assert account.owner.username == "bd"
+    assert account.line.code == "ka"
+    assert set(
+        Opportunity.objects.filter(account=account).values_list("external_id", flat=True)
+    ) == {
+        "O-7",
+        "O-8",
+    }

@@ -48,6 +48,14 @@ class ImportUploadForm(forms.Form):
         required=False,
         empty_label=_("automatic, from the headers"),
     )
+    create_missing = forms.BooleanField(
+        label=_("Create accounts the file names that do not exist yet"),
+        help_text=_(
+            "Otherwise an unknown account is reported as an error. New accounts belong to "
+            "the row's owner, or to you."
+        ),
+        required=False,
+    )
 
     def clean_file(self) -> UploadedFile[bytes]:
         upload: UploadedFile[bytes] = self.cleaned_data["file"]

@@ -130,6 +130,7 @@ def import_upload(request: HttpRequest) -> HttpResponse:
                 kind=form.cleaned_data["kind"],
                 upload=form.cleaned_data["file"],
                 preset=form.cleaned_data["preset"],
+                create_missing=form.cleaned_data["create_missing"],
             )
             if import_run_start(run=run, commit=False):
                 messages.info(

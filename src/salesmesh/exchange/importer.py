@@ -116,8 +116,13 @@ def import_path(
     commit: bool,
     run: ImportRun | None = None,
     progress: Progress | None = None,
+    create_missing: bool = False,
 ) -> ImportOutcome:
-    """Open the file at ``path`` and import it (``commit=False``: check only)."""
+    """Open the file at ``path`` and import it (``commit=False``: check only).
+
+    ``create_missing``: an account the file names (by name, within the row's
+    line) that does not exist is created instead of reported.
+    """
     spec = import_spec(kind)
     try:
         table = open_table(
@@ -139,6 +144,7 @@ def import_path(
             commit=commit,
             run=run,
             progress=progress,
+            create_missing=create_missing,
         )
     finally:
         table.close()
@@ -153,6 +159,7 @@ def import_table(
     commit: bool,
     run: ImportRun | None = None,
     progress: Progress | None = None,
+    create_missing: bool = False,
 ) -> ImportOutcome:
     """Check and write the table's rows in one transaction, kept only if all is well."""
     try:
@@ -176,7 +183,10 @@ def import_table(
     headers = {key: header for header, key in mapping.columns.items() if key}
     try:
         with transaction.atomic():
-            _check_and_write(spec, table, user, mapping, headers, outcome, run, progress)
+            resolver = Resolver(
+                user=user, need=_needs(spec, mapping), create_missing=create_missing
+            )
+            _check_and_write(spec, table, resolver, mapping, headers, outcome, run, progress)
             if not (commit and outcome.ok):
                 transaction.set_rollback(True)
     except (SourceError, MappingError) as error:
@@ -201,14 +211,14 @@ def import_table(
 def _check_and_write(
     spec: ImportSpec,
     table: Table,
-    user: User,
+    resolver: Resolver,
     mapping: ColumnMapping,
     headers: dict[str, str],
     outcome: ImportOutcome,
     run: ImportRun | None,
     progress: Progress | None,
 ) -> None:
-    resolver = Resolver(user=user, need=_needs(spec, mapping))
+    user = resolver.user
     parser = RowParser(
         spec=spec,
         headers=table.headers,
@@ -279,6 +289,7 @@ def run_import(*, run: ImportRun, commit: bool, progress: Progress | None = None
         commit=commit,
         run=run if commit else None,
         progress=progress,
+        create_missing=run.create_missing,
     )
     run.rows = outcome.rows
     run.created, run.updated, run.unchanged = outcome.created, outcome.updated, outcome.unchanged

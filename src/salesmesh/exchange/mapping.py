@@ -51,18 +51,23 @@ class ColumnMapping:
 
 
 def header_index(spec: ImportSpec) -> dict[str, str]:
-    """Normalised header words → field key, in both languages (first claim wins)."""
+    """Normalised header words → field key, in both languages.
+
+    A field's own key and labels come first, so they beat another field's
+    synonym (the activities' "account" header is the account, even though
+    "account" is also a word people use for the owner elsewhere).
+    """
     index: dict[str, str] = {}
     for import_field in spec.fields:
-        words = [import_field.key, *import_field.synonyms]
+        own = [import_field.key]
         for language in LANGUAGES:
             with translation.override(language):
-                words.append(str(import_field.label))
-        for word in words:
+                own.append(str(import_field.label))
+        for word in own:
             index.setdefault(normalise_key(word), import_field.key)
-    # A field's own key and labels beat another field's synonym.
     for import_field in spec.fields:
-        index[normalise_key(import_field.key)] = import_field.key
+        for word in import_field.synonyms:
+            index.setdefault(normalise_key(word), import_field.key)
     return index
 
 

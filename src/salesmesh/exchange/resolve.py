@@ -16,6 +16,7 @@ from __future__ import annotations
 from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass, field
+from typing import NamedTuple
 
 from django.utils.translation import gettext as _
 
@@ -26,6 +27,13 @@ from salesmesh.org.selectors import managed_paths, memberships_visible_to
 from salesmesh.pipeline.selectors import opportunities_visible_to
 
 AMBIGUOUS = -1
+
+
+class NewAccount(NamedTuple):
+    """An account the file names that does not exist yet, to be created (on request)."""
+
+    name: str
+    line_id: int
 
 
 class ReferenceError_(ValueError):
@@ -64,9 +72,11 @@ class Names:
 class Resolver:
     """The lines, people, accounts and opportunities an import may refer to."""
 
-    def __init__(self, *, user: User, need: Iterable[str]) -> None:
+    def __init__(self, *, user: User, need: Iterable[str], create_missing: bool = False) -> None:
         needed = set(need)
         self.user = user
+        # Unknown account names within a line become accounts to create.
+        self.create_missing = create_missing
         self.lines: dict[str, int] = {}
         self.sees_everything = False
         self.writable_lines: set[int] = set()
@@ -164,8 +174,10 @@ class Resolver:
             )
         return pk
 
-    def account(self, word: str, line_id: int | None) -> int:
+    def account(self, word: str, line_id: int | None) -> int | NewAccount:
         pk = self.accounts.find(word, line_id)
+        if pk is None and self.create_missing and line_id is not None:
+            return NewAccount(word, line_id)
         if pk is None:
             raise ReferenceError_(
                 _("No account you may see has the external ID or name “%(value)s”.")

@@ -36,11 +36,17 @@ def _store_upload(*, upload: UploadedFile[bytes], run_id: uuid.UUID) -> Path:
 
 
 def import_run_create(
-    *, user: User, kind: str, upload: UploadedFile[bytes], preset: ImportPreset | None
+    *,
+    user: User,
+    kind: str,
+    upload: UploadedFile[bytes],
+    preset: ImportPreset | None,
+    create_missing: bool = False,
 ) -> ImportRun:
     """Store the upload and record a queued run for it."""
     run = ImportRun(
         kind=kind,
+        create_missing=create_missing,
         filename=Path(upload.name or "").name[:255],
         size_bytes=upload.size or 0,
         mapping=dict(preset.mapping) if preset is not None else {},

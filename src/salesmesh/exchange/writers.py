@@ -33,7 +33,7 @@ from salesmesh.accounts.services import (
 )
 from salesmesh.exchange.import_fields import ImportSpec
 from salesmesh.exchange.models import ImportChange, ImportRun
-from salesmesh.exchange.resolve import ReferenceError_, Resolver
+from salesmesh.exchange.resolve import NewAccount, ReferenceError_, Resolver
 from salesmesh.exchange.validation import ErrorSink, ParsedRow
 from salesmesh.org.models import OrgUnit, User
 from salesmesh.pipeline.models import Lead, Opportunity, OpportunityStageChange
@@ -95,6 +95,7 @@ class Writer:
         self.headers = headers  # field key → the file's header, for error messages
         self.counts = Counts()
         self.changes: list[ImportChange] = []
+        self.new_accounts: dict[NewAccount, Account] = {}
 
     def write(self, rows: list[ParsedRow], errors: ErrorSink) -> None:
         for row in rows:
@@ -108,6 +109,29 @@ class Writer:
                     row.values.get(key, ""),
                     "; ".join(error.messages),
                 )
+
+    def create_missing_accounts(self, rows: list[ParsedRow]) -> None:
+        """Create the accounts the rows name but that do not exist (when the user asked).
+
+        Each new account belongs to the row's owner, else to the importing user,
+        and is created once however many rows name it.
+        """
+        for row in rows:
+            wanted = row.values.get("account")
+            if not isinstance(wanted, NewAccount):
+                continue
+            account = self.new_accounts.get(wanted)
+            if account is None:
+                owner_id = row.values.get("owner") or self.user.pk
+                account = account_create(
+                    line=OrgUnit.objects.get(pk=wanted.line_id),
+                    name=wanted.name,
+                    owner=User.objects.get(pk=owner_id),
+                    by=self.user,
+                )
+                self.new_accounts[wanted] = account
+                self.resolver.accounts.add(account.pk, wanted.line_id, None, account.name)
+            row.values["account"] = account.pk
 
     def write_row(self, row: ParsedRow) -> None:  # pragma: no cover - abstract
         raise NotImplementedError
@@ -277,6 +301,7 @@ class ContactWriter(Writer):
     FIELDS = ("title", "buying_role", "influence", "attitude")
 
     def write(self, rows: list[ParsedRow], errors: ErrorSink) -> None:
+        self.create_missing_accounts(rows)
         accounts = {row.values["account"] for row in rows}
         self.accounts = Account.objects.in_bulk(accounts)
         self.existing: dict[tuple[int, str], Contact] = {}
@@ -315,6 +340,7 @@ class LeadWriter(Writer):
     FIELDS = ("name", "source", "status", "account", "owner", "created_on", "qualified_on")
 
     def write(self, rows: list[ParsedRow], errors: ErrorSink) -> None:
+        self.create_missing_accounts(rows)
         keys = {(row.values["line"], row.values["external_id"]) for row in rows}
         found = Lead.objects.filter(
             line_id__in={line for line, _e in keys}, external_id__in={e for _l, e in keys}
@@ -377,6 +403,7 @@ class OpportunityWriter(Writer):
     )
 
     def write(self, rows: list[ParsedRow], errors: ErrorSink) -> None:
+        self.create_missing_accounts(rows)
         keys = {(row.values["line"], row.values["external_id"]) for row in rows}
         found = Opportunity.objects.filter(
             line_id__in={line for line, _e in keys}, external_id__in={e for _l, e in keys}

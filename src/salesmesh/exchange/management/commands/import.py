@@ -1,4 +1,4 @@
-"""`salesmesh import KIND FILE [--mapping M] [--dry-run] [--as USER]`: load a CSV or XLSX file.
+"""`salesmesh import KIND FILE [--mapping M] [--dry-run] [--as USER] [--create-missing]`.
 
 Checks every row and writes all of them or none. Bad rows are printed as
 ``row N, column C, “value”: reason``, the command exits 1 and nothing is
@@ -44,6 +44,11 @@ class Command(BaseCommand):
             help="Import with this user's rights (default: the first administrator).",
         )
         parser.add_argument(
+            "--create-missing",
+            action="store_true",
+            help="Create accounts the file names that do not exist (in the row's line).",
+        )
+        parser.add_argument(
             "--no-progress", action="store_true", help="Do not draw a progress bar."
         )
 
@@ -84,6 +89,7 @@ class Command(BaseCommand):
                 mapping_data=mapping_data,
                 commit=commit,
                 progress=progress,
+                create_missing=options["create_missing"],
             )
         self._report(outcome, commit)
 
