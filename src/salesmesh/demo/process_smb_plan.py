@@ -40,6 +40,7 @@ class SmbPlan:
     sources: tuple[tuple[str, float, float], ...]  # source, share, lead-to-qualified rate
     to_opportunity: float
     to_won: float
+    lead_to_close_days: int  # the whole lag from a lead to its deal's close
     lead_to_qualified_days: int
     qualified_to_deal_days: int
     deal_days: int
@@ -80,6 +81,7 @@ def smb_plan(version: PlanVersion) -> SmbPlan:
         sources=tuple(sources),
         to_opportunity=to_opportunity,
         to_won=float(stages[-1]["conversion"]),
+        lead_to_close_days=max(1, lags[0]),
         lead_to_qualified_days=max(1, lags[0] - lags[1]),
         qualified_to_deal_days=max(1, lags[1] - lags[-1]),
         deal_days=max(1, lags[-1]),
