@@ -16,10 +16,11 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
 from django.db import connection, transaction
+from django.utils import timezone
 
 from salesmesh.activities.models import Activity
 from salesmesh.activities.rollups import (
@@ -84,6 +85,8 @@ class ActivityUpserter:
         self._quote = connection.ops.quote_name
         self._table = self._quote(Activity._meta.db_table)
         self._is_postgres = connection.vendor == "postgresql"
+        self._zone = timezone.get_default_timezone()
+        self._week_of: dict[date, date] = {}
 
     def add(self, rows: Sequence[ActivityRow]) -> None:
         """Write one chunk (external IDs unique within the whole import)."""
@@ -92,10 +95,9 @@ class ActivityUpserter:
         changed: list[tuple[ActivityRow, int]] = []
         signed: list[SignedActivity] = []
         for row in rows:
-            before = stored.get(row[0])
+            before = stored.get(row[0]) if stored else None
             if before is None:
                 new.append(row)
-                signed.append(SignedActivity(row[2], row[3], row[1], row[5], row[6], +1))
                 continue
             if self._keep:
                 merged = list(row)
@@ -114,9 +116,39 @@ class ActivityUpserter:
         self._update(changed)
         self.result.created += len(new)
         self.result.updated += len(changed)
-        daily, weekly = rollup_deltas(signed)
-        _merge(self._daily, daily)
-        _merge(self._weekly, weekly)
+        if signed:
+            daily, weekly = rollup_deltas(signed)
+            _merge(self._daily, daily)
+            _merge(self._weekly, weekly)
+
+    def _count_new(self, rows: list[ActivityRow]) -> None:
+        """Fold added rows into the rollup deltas (+1 each) without building a tuple per row.
+
+        The same arithmetic as ``rollup_deltas``, inlined: this loop runs once
+        per imported row, so every call saved is a few percent of an import.
+        """
+        zone = self._zone
+        daily, weekly, weeks = self._daily, self._weekly, self._week_of
+        for _ext, kind, person, account, _deal, occurred_at, reached, _minutes in rows:
+            day = occurred_at.astimezone(zone).date()
+            hit = 1 if reached else 0
+            counts = daily.get((person, day, kind))
+            if counts is None:
+                daily[(person, day, kind)] = [1, hit]
+            else:
+                counts[0] += 1
+                counts[1] += hit
+            if account is None:
+                continue
+            week = weeks.get(day)
+            if week is None:
+                week = weeks[day] = day - timedelta(days=day.weekday())
+            counts = weekly.get((account, week))
+            if counts is None:
+                weekly[(account, week)] = [1, hit]
+            else:
+                counts[0] += 1
+                counts[1] += hit
 
     def finish(self) -> UpsertResult:
         """Apply the folded rollup deltas (one upsert per table) and give the counts."""
@@ -159,6 +191,7 @@ class ActivityUpserter:
     def _insert(self, rows: list[ActivityRow]) -> None:
         if not rows:
             return
+        self._count_new(rows)
         names = ", ".join(self._quote(name) for name in COLUMNS)
         with connection.cursor() as cursor:
             if self._is_postgres:
