@@ -7,6 +7,7 @@ import uuid
 from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 
 class ImportKind(models.TextChoices):
@@ -53,7 +54,8 @@ class ImportStatus(models.TextChoices):
     INVALID = "invalid", _("has errors")
     IMPORTING = "importing", _("importing")
     DONE = "done", _("imported")
-    FAILED = "failed", _("failed")
+    # Not the plain "failed" of an exam (未通过): an import that failed is 失败.
+    FAILED = "failed", pgettext_lazy("import status", "failed")
 
 
 class ImportRun(models.Model):

@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 import math
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
 from decimal import Decimal
 from fractions import Fraction
 
@@ -31,10 +32,33 @@ from salesmesh.planfile.report_common import (
 )
 from salesmesh.planfile.schema import BehaviourPlanDocument
 
-__all__ = ["feasible", "plan", "report"]
+__all__ = ["feasible", "pgettext", "plan", "report"]
 
 TOP_LEVEL = frozenset({"target", "period"})
 _SECTION = "behaviour"
+
+
+@dataclass(frozen=True)
+class _MessageInContext(Message):
+    """A message without parameters, translated under a gettext context (msgctxt)."""
+
+    context: str = ""
+
+    def render(self, translate: Callable[[str], str] = lambda text: text) -> str:
+        """The message in the language ``translate`` maps to, looked up under its context."""
+        # A catalog keys an entry with a context as "context\x04msgid", and gettext
+        # hands back a key it does not hold unchanged: then the English template stands.
+        text = translate(f"{self.context}\x04{self.template}")
+        return self.template if "\x04" in text else text
+
+
+def pgettext(context: str, message: str) -> Message:
+    """``message`` under ``context``; named so that makemessages extracts both.
+
+    A count's unit takes the context "unit": Chinese counts with a classifier
+    ("120 家客户") where the same noun labelling a list or an import has none ("客户").
+    """
+    return _MessageInContext(message, context=context)
 
 
 def _with_section(problems: Sequence[Problem]) -> list[Problem]:
@@ -196,7 +220,7 @@ def _tier_node(tier: TierFunnel, money: Message) -> ReportNode:
     touched = ReportNode(
         label=Message(gettext_noop("Touched")),
         value=tier.touched_needed,
-        unit=Message(gettext_noop("accounts")),
+        unit=pgettext("unit", "accounts"),
         formula=Message(
             gettext_noop(
                 "= ⌈%(engaged)s new engaged ÷ %(rate)s⌉; %(new)s of them newly touched out of "
@@ -214,7 +238,7 @@ def _tier_node(tier: TierFunnel, money: Message) -> ReportNode:
     engaged = ReportNode(
         label=Message(gettext_noop("Engaged")),
         value=tier.engaged_needed,
-        unit=Message(gettext_noop("accounts")),
+        unit=pgettext("unit", "accounts"),
         formula=Message(
             gettext_noop("= ⌈%(vql)s new VQLs ÷ %(rate)s⌉ (%(at)s already engaged)"),
             {"vql": tier.new_vql_needed, "rate": to_vql, "at": tier.at_engaged},
@@ -224,7 +248,7 @@ def _tier_node(tier: TierFunnel, money: Message) -> ReportNode:
     vql = ReportNode(
         label=Message(gettext_noop("VQL")),
         value=tier.vql_needed,
-        unit=Message(gettext_noop("accounts")),
+        unit=pgettext("unit", "accounts"),
         formula=Message(
             gettext_noop("= ⌈%(signed)s signings ÷ %(rate)s⌉ (%(at)s already at VQL)"),
             {"signed": tier.signed_needed, "rate": to_signed, "at": tier.at_vql},
@@ -234,7 +258,7 @@ def _tier_node(tier: TierFunnel, money: Message) -> ReportNode:
     return ReportNode(
         label=Message(gettext_noop("Tier %(tier)s: new signings"), {"tier": tier.tier}),
         value=tier.signed_needed,
-        unit=Message(gettext_noop("accounts")),
+        unit=pgettext("unit", "accounts"),
         formula=Message(
             gettext_noop(
                 "= ⌈tier target %(target)s ÷ %(revenue)s per signed account⌉; the list yields "
@@ -317,28 +341,28 @@ def _tree(document: BehaviourPlanDocument, result: BehaviourPlan) -> ReportNode:
     touched = ReportNode(
         label=Message(gettext_noop("Touched (all tiers)")),
         value=result.touched_needed,
-        unit=Message(gettext_noop("accounts")),
+        unit=pgettext("unit", "accounts"),
         formula=Message(gettext_noop("= Σ over tiers")),
         children=behaviours,
     )
     engaged = ReportNode(
         label=Message(gettext_noop("Engaged (all tiers)")),
         value=result.engaged_needed,
-        unit=Message(gettext_noop("accounts")),
+        unit=pgettext("unit", "accounts"),
         formula=Message(gettext_noop("= Σ over tiers")),
         children=(touched,),
     )
     vql = ReportNode(
         label=Message(gettext_noop("VQL (all tiers)")),
         value=result.vql_needed,
-        unit=Message(gettext_noop("accounts")),
+        unit=pgettext("unit", "accounts"),
         formula=Message(gettext_noop("= Σ over tiers")),
         children=(engaged,),
     )
     signed = ReportNode(
         label=Message(gettext_noop("New signings (all tiers)")),
         value=result.signed_needed,
-        unit=Message(gettext_noop("accounts")),
+        unit=pgettext("unit", "accounts"),
         formula=Message(gettext_noop("= Σ over tiers")),
         children=(vql,),
     )

@@ -17,6 +17,7 @@ from salesmesh.core.probability import (
     calibrate_capability,
     plan_probability,
 )
+from salesmesh.planfile.behaviour_report import pgettext
 from salesmesh.planfile.errors import PlanFileError, prefixed
 from salesmesh.planfile.probability_tables import tables
 from salesmesh.planfile.report import ReportNode
@@ -99,7 +100,7 @@ def _tree(document: ProbabilityPlanDocument, result: ProbabilityPlan) -> ReportN
     node = ReportNode(
         label=Message(gettext_noop("Stage %(stage)s"), {"stage": leads.name}),
         value=leads.count,
-        unit=Message(gettext_noop("leads")),
+        unit=pgettext("unit", "leads"),
         formula=_stage_formula(result, 0),
         children=(
             *_source_nodes(result),
@@ -205,7 +206,7 @@ def _source_nodes(result: ProbabilityPlan) -> tuple[ReportNode, ...]:
         ReportNode(
             label=Message(gettext_noop("Source %(source)s"), {"source": source.name}),
             value=source.leads,
-            unit=Message(gettext_noop("leads")),
+            unit=pgettext("unit", "leads"),
             formula=Message(
                 gettext_noop("= share %(share)s of %(leads)s leads; converts at %(conversion)s"),
                 {
