@@ -14,7 +14,7 @@ account); this module only writes. It must run inside a transaction.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
 from typing import Any
@@ -192,21 +192,56 @@ class ActivityUpserter:
         if not rows:
             return
         self._count_new(rows)
+        self._write_new(rows if self._is_postgres else _adapted(rows, datetime_adapter()))
+
+    def _write_new(self, params: Iterable[Sequence[Any]]) -> None:
+        """Insert rows already in the vendor's form (SQLite: time as text)."""
         names = ", ".join(self._quote(name) for name in COLUMNS)
         with connection.cursor() as cursor:
             if self._is_postgres:
                 # COPY streams the rows in one round trip (psycopg 3).
                 raw = cursor.cursor
                 with raw.copy(f"COPY {self._table} ({names}) FROM STDIN") as copy:
-                    for row in rows:
+                    for row in params:
                         copy.write_row(row)
                 return
-            adapt = datetime_adapter()
             marks = ", ".join(["%s"] * len(COLUMNS))
             cursor.executemany(
                 f"INSERT INTO {self._table} ({names}) VALUES ({marks})",  # noqa: S608
-                _adapted(rows, adapt),
+                params,
             )
+
+    def insert_prepared(
+        self,
+        params: list[tuple[Any, ...]],
+        *,
+        daily: Iterable[tuple[int, date, str, int, int]],
+        weekly: Iterable[tuple[int, date, int, int]],
+    ) -> None:
+        """Insert new rows whose rollup deltas the caller computed (a vectorised reader).
+
+        ``params`` are in ``COLUMNS`` order and the vendor's form (see
+        ``datetime_adapter``); ``daily``/``weekly`` are (key…, count, reached).
+        """
+        self._write_new(params)
+        self.result.created += len(params)
+        for person, day, kind, count, hits in daily:
+            counts = self._daily.setdefault((person, day, kind), [0, 0])
+            counts[0] += count
+            counts[1] += hits
+        for account, week, count, hits in weekly:
+            counts = self._weekly.setdefault((account, week), [0, 0])
+            counts[0] += count
+            counts[1] += hits
+
+    def stored_ids(self, external_ids: set[str]) -> set[str]:
+        """Which of these external IDs are already stored."""
+        return set(self._stored(external_ids))
+
+    @property
+    def zone_name(self) -> str:
+        """The project's time zone, by name (days and weeks of the rollups are local to it)."""
+        return str(self._zone)
 
     def _update(self, rows: list[tuple[ActivityRow, int]]) -> None:
         if not rows:

@@ -27,11 +27,12 @@ class ActivityWriter(Writer):
             for column in COLUMNS[1:]
             if FIELD_OF_COLUMN.get(column, column) not in self.headers
         )
+        self.upserter_keep = keep
         self.upserter = ActivityUpserter(keep=keep)
 
     def write(self, rows: list[ParsedRow], errors: ErrorSink) -> None:
         deal_account = self.resolver.opportunity_account
-        hidden = self._hidden({row.values["external_id"] for row in rows})
+        hidden = self.hidden_ids({row.values["external_id"] for row in rows})
         batch: list[ActivityRow] = []
         for row in rows:
             values = row.values
@@ -84,7 +85,7 @@ class ActivityWriter(Writer):
             return  # nothing more is written once the import is known to fail
         self.upserter.add(batch)
 
-    def _hidden(self, external_ids: set[str]) -> set[str]:
+    def hidden_ids(self, external_ids: set[str]) -> set[str]:
         """External IDs of stored activities the user may not see: never overwritten."""
         if self.resolver.sees_everything or not external_ids:
             return set()
@@ -97,6 +98,12 @@ class ActivityWriter(Writer):
         self.counts.created = result.created
         self.counts.updated = result.updated
         self.counts.unchanged = result.unchanged
+        self.record_changes(result.changes)
+
+    def record_changes(
+        self, changes: list[tuple[int, str, dict[str, tuple[object, object]]]]
+    ) -> None:
+        """Keep each updated activity's changes (field: old → new) on the run."""
         if self.run is not None:
             self.changes = [
                 ImportChange(
@@ -108,6 +115,6 @@ class ActivityWriter(Writer):
                         for name, (old, new) in differences.items()
                     },
                 )
-                for pk, external_id, differences in result.changes
+                for pk, external_id, differences in changes
             ]
-        super().finish(errors)
+        super().finish(ErrorSink())

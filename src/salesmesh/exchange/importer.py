@@ -26,6 +26,7 @@ from django.db import DatabaseError, connection, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from salesmesh.exchange import fast_activities
 from salesmesh.exchange.activity_writer import ActivityWriter
 from salesmesh.exchange.import_fields import FieldType, ImportSpec, import_spec
 from salesmesh.exchange.mapping import (
@@ -252,6 +253,17 @@ def _check_and_write(
         tz=timezone.get_current_timezone(),
     )
     writer = WRITERS[spec.kind](spec=spec, resolver=resolver, user=user, run=run, headers=headers)
+    if isinstance(writer, ActivityWriter):
+        fast = fast_activities.attempt(table=table, parser=parser, writer=writer, progress=progress)
+        if fast is not None:
+            outcome.rows = fast.rows
+            outcome.created, outcome.updated, outcome.unchanged = (
+                fast.created,
+                fast.updated,
+                fast.unchanged,
+            )
+            writer.record_changes(fast.changes)
+            return
     seen: dict[Any, int] = {}
     errors = outcome.errors
     key_header = headers.get(spec.key[-1], spec.key[-1])

@@ -49,6 +49,10 @@ class Table:
     encoding: str
     size_bytes: int
     _stream: IO[bytes]
+    # Where the file is and how its fields are separated (CSV only): what a
+    # vectorised reader needs to read the same table again.
+    path: Path | None = None
+    delimiter: str = ","
 
     def position(self) -> float:
         """How far through the file reading has got, 0..1 (for progress bars)."""
@@ -179,7 +183,15 @@ def _csv_table(stream: IO[bytes], size: int, max_rows: int) -> Table:
     if first is None:
         raise SourceError(_("The file is empty."))
     headers = _headers(list(first))
-    return Table(headers, _csv_rows(reader, max_rows), encoding, size, stream)
+    return Table(
+        headers,
+        _csv_rows(reader, max_rows),
+        encoding,
+        size,
+        stream,
+        path=Path(stream.name) if isinstance(getattr(stream, "name", None), str) else None,
+        delimiter=dialect.delimiter,
+    )
 
 
 def _csv_error(row: int, error: Exception) -> SourceError:

@@ -185,7 +185,7 @@ class RowParser:
         for import_field, index, header in self.columns:
             raws = [cells[index] if index < len(cells) else None for _number, cells in chunk]
             key = import_field.key
-            convert = self._converter(import_field)
+            convert = self.converter(import_field)
             line_bound = self.has_line and import_field.type in LINE_BOUND_TYPES
             if import_field.type in REPEATING_TYPES or import_field.type in CACHED_TYPES:
                 cache: dict[Any, Any] = {}
@@ -194,7 +194,7 @@ class RowParser:
                     memo = (raw, values.get("line")) if line_bound else raw
                     hit = cache.get(memo, _MISSING)
                     if hit is _MISSING:
-                        hit = cache[memo] = self._cell(import_field, convert, raw, values)
+                        hit = cache[memo] = self.cell(import_field, convert, raw, values)
                     if hit.__class__ is Failed:
                         errors.add(parsed[position].number, header, raw, hit.message)
                         bad.add(position)
@@ -206,7 +206,7 @@ class RowParser:
                 values = parsed[position].values
                 value = fast(raw, import_field, self.tz) if fast is not None else _MISSING
                 if value is _MISSING:
-                    value = self._cell(import_field, convert, raw, values)
+                    value = self.cell(import_field, convert, raw, values)
                 if value.__class__ is Failed:
                     errors.add(parsed[position].number, header, raw, value.message)
                     bad.add(position)
@@ -216,7 +216,7 @@ class RowParser:
             return parsed
         return [row for position, row in enumerate(parsed) if position not in bad]
 
-    def _cell(
+    def cell(
         self,
         import_field: ImportField,
         convert: Callable[[object, dict[str, Any]], Any],
@@ -239,7 +239,7 @@ class RowParser:
 
     # Converters ----------------------------------------------------------------
 
-    def _converter(self, import_field: ImportField) -> Callable[[object, dict[str, Any]], Any]:
+    def converter(self, import_field: ImportField) -> Callable[[object, dict[str, Any]], Any]:
         kind = import_field.type
         converters: dict[FieldType, Callable[[object, dict[str, Any]], Any]] = {
             FieldType.TEXT: lambda raw, _row: self._text(raw, import_field.max_length),
