@@ -147,3 +147,17 @@ def test_a_doubtful_file_steps_aside_and_the_ordinary_path_reports_the_row(
     assert not used
     assert [(e.row, e.column) for e in outcome.errors.items] == [(3, "reached")]
     assert not Activity.objects.filter(external_id__startswith="Y-").exists()
+
+
+def test_blocks_end_between_records_even_inside_quoted_line_breaks(tmp_path, monkeypatch):
+    monkeypatch.setattr(fast_activities, "BLOCK_BYTES", 64)
+    records = [[f"id-{i}", f'line one\nline "two", {i}', "x" * (i % 50)] for i in range(200)]
+    path = tmp_path / "quoted.csv"
+    with path.open("w", encoding="utf-8", newline="") as stream:
+        writer = csv.writer(stream)
+        writer.writerow(["a", "b", "c"])
+        writer.writerows(records)
+    blocks = list(fast_activities._blocks(path))
+    assert len(blocks) > 10
+    parsed = [row for block in blocks for row in csv.reader(block.decode().splitlines(True))]
+    assert parsed == records

@@ -150,12 +150,18 @@ class ActivityUpserter:
                 counts[0] += 1
                 counts[1] += hit
 
-    def finish(self) -> UpsertResult:
-        """Apply the folded rollup deltas (one upsert per table) and give the counts."""
+    def flush(self) -> None:
+        """Apply the rollup deltas folded so far and start afresh (bounds memory)."""
         rollups_apply(
             daily={k: (c[0], c[1]) for k, c in self._daily.items() if c[0] or c[1]},
             weekly={k: (c[0], c[1]) for k, c in self._weekly.items() if c[0] or c[1]},
         )
+        self._daily = {}
+        self._weekly = {}
+
+    def finish(self) -> UpsertResult:
+        """Apply the folded rollup deltas (one upsert per table) and give the counts."""
+        self.flush()
         return self.result
 
     # SQL -----------------------------------------------------------------------

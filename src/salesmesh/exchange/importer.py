@@ -90,15 +90,16 @@ class ImportOutcome:
 
 
 # SQLite's page cache during an import, in KiB (negative = KiB in the pragma): the
-# indexes of a million-row table stop fitting the default 2 MB and every insert
-# would otherwise re-read pages from disk. Restored afterwards; PostgreSQL's
-# shared buffers are the server's business.
-IMPORT_CACHE_KIB = 256 * 1024
+# indexes of a million-row table stop fitting the default 2 MB and inserts would
+# re-read pages from disk. 32 MB buys most of the gain (measured: 256 MB was no
+# faster at a million rows) and keeps the import's memory under 300 MB.
+# Restored afterwards; PostgreSQL's shared buffers are the server's business.
+IMPORT_CACHE_KIB = 32 * 1024
 
 
 @contextmanager
 def large_page_cache() -> Iterator[None]:
-    """A 256 MB SQLite page cache for the length of an import (no-op elsewhere)."""
+    """A larger SQLite page cache for the length of an import (no-op elsewhere)."""
     if connection.vendor != "sqlite":
         yield
         return
