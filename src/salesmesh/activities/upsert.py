@@ -45,6 +45,8 @@ COLUMNS = (
     "duration_minutes",
 )
 COMPARED = COLUMNS[1:]
+# Rollup keys held before they are applied (about 20 MB of deltas).
+FLUSH_KEYS = 100_000
 # Bound parameters per lookup query: well inside SQLite's limit (32,766).
 LOOKUP_BATCH = 5000
 
@@ -150,6 +152,11 @@ class ActivityUpserter:
                 counts[0] += 1
                 counts[1] += hit
 
+    def flush_if_large(self) -> None:
+        """Apply the deltas once they hold many keys: memory stays bounded, statements few."""
+        if len(self._daily) + len(self._weekly) > FLUSH_KEYS:
+            self.flush()
+
     def flush(self) -> None:
         """Apply the rollup deltas folded so far and start afresh (bounds memory)."""
         rollups_apply(
@@ -174,11 +181,15 @@ class ActivityUpserter:
         with connection.cursor() as cursor:
             for start in range(0, len(ids), LOOKUP_BATCH):
                 batch = ids[start : start + LOOKUP_BATCH]
-                marks = ", ".join(["%s"] * len(batch))
+                if self._is_postgres:
+                    # One array parameter: psycopg need not parse thousands of placeholders.
+                    condition, params = "= ANY(%s)", [batch]
+                else:
+                    condition, params = f"IN ({', '.join(['%s'] * len(batch))})", batch
                 cursor.execute(
                     f"SELECT {columns} FROM {self._table} "  # noqa: S608 - names from _meta
-                    f"WHERE {self._quote('external_id')} IN ({marks})",
-                    batch,
+                    f"WHERE {self._quote('external_id')} {condition}",
+                    params,
                 )
                 for pk, external_id, *rest in cursor.fetchall():
                     kind, person, account, deal, occurred_at, reached, minutes = rest

@@ -139,9 +139,9 @@ def _run(
         converted = _convert(batch, parser, fields, mappings)
         _refuse_hidden(writer, converted)
         _write(converted, upserter)
-        # Applied per block: the deltas of a year of a large team are tens of
-        # thousands of keys, which need not pile up until the end.
-        upserter.flush()
+        # The deltas of a year of a large team are many keys: applied when they
+        # grow large rather than all at the end, so memory stays flat.
+        upserter.flush_if_large()
         rows += batch.height
         done_bytes += len(block)
         if progress is not None:
