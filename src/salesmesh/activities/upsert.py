@@ -45,8 +45,8 @@ COLUMNS = (
     "duration_minutes",
 )
 COMPARED = COLUMNS[1:]
-# Rollup keys held before they are applied (about 20 MB of deltas).
-FLUSH_KEYS = 100_000
+# Rollup keys held before they are applied (about 10 MB of deltas).
+FLUSH_KEYS = 50_000
 # Bound parameters per lookup query: well inside SQLite's limit (32,766).
 LOOKUP_BATCH = 5000
 
