@@ -90,9 +90,13 @@ def _seed_accounts() -> list[str]:
 
     line = OrgUnit.objects.get(code="smb")
     owner = User.objects.get(username="rep")
+    # Idempotent: a PostgreSQL benchmark database outlives the run.
     Account.objects.bulk_create(
-        Account(line=line, external_id=f"BENCH-{i:05d}", name=f"客户{i}", owner=owner)
-        for i in range(ACCOUNTS)
+        (
+            Account(line=line, external_id=f"BENCH-{i:05d}", name=f"客户{i}", owner=owner)
+            for i in range(ACCOUNTS)
+        ),
+        ignore_conflicts=True,
     )
     return list(User.objects.filter(memberships__role="rep").values_list("username", flat=True))
 

@@ -47,8 +47,8 @@ from salesmesh.planfile.xlsx import (
     display_width,
     neutralise,
 )
-from salesmesh.projects.models import Milestone, Project
-from salesmesh.projects.selectors import projects_visible_to
+from salesmesh.projects.models import Milestone, Project, ScenarioSolution
+from salesmesh.projects.selectors import projects_visible_to, scenario_solutions_visible_to
 
 CHUNK_SIZE = 2000
 BOM = "\ufeff"
@@ -355,6 +355,18 @@ KINDS: dict[str, ExportKind] = {
                 Column("revenue_kind", _("revenue kind")),
                 Column("owning_role", _("owning role")),
                 Column("depends_on", _("depends on"), _depends_on),
+            ),
+        ),
+        ExportKind(
+            name="scenario_solutions",
+            label=_("scenario solutions"),
+            model=ScenarioSolution,
+            visible=lambda user: scenario_solutions_visible_to(user=user),
+            columns=(
+                Column("industry", _("industry")),
+                Column("problem", _("problem")),
+                Column("components", _("components")),
+                Column("lessons", _("lessons")),
             ),
         ),
     )

@@ -52,3 +52,14 @@ def scenario_solutions_search(*, query: str) -> QuerySet[ScenarioSolution]:
         for term in terms
     )
     return ScenarioSolution.objects.filter(reduce(and_, each_term))
+
+
+def scenario_solutions_visible_to(*, user: User) -> QuerySet[ScenarioSolution]:
+    """The knowledge base: every signed-in person may search it (that is its purpose).
+
+    Entries carry the scenario and its lessons, not the customer's deal; the
+    project they came from stays behind ``projects_visible_to``.
+    """
+    if not user.is_authenticated or not user.is_active:
+        return ScenarioSolution.objects.none()
+    return ScenarioSolution.objects.all()

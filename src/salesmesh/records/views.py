@@ -34,8 +34,15 @@ from salesmesh.pipeline.selectors import (
     opportunities_visible_to,
     opportunity_stage_history,
 )
-from salesmesh.projects.models import Milestone, Project, Resource, StageReview, Stakeholder
-from salesmesh.projects.selectors import projects_visible_to
+from salesmesh.projects.models import (
+    Milestone,
+    Project,
+    Resource,
+    ScenarioSolution,
+    StageReview,
+    Stakeholder,
+)
+from salesmesh.projects.selectors import projects_visible_to, scenario_solutions_visible_to
 from salesmesh.records.forms import (
     ActivityForm,
     ContactForm,
@@ -149,6 +156,14 @@ LISTS: dict[str, ListSpec] = {
         link="records:project",
         create="records:project_new",
     ),
+    # The knowledge base: searched across industry, problem, components and lessons.
+    "scenario_solutions": ListSpec(
+        ScenarioSolution,
+        scenario_solutions_visible_to,
+        (),
+        ("industry", "problem", "components", "lessons"),
+        ("industry", "problem", "components", "lessons"),
+    ),
 }
 
 
@@ -210,7 +225,9 @@ def record_list(request: HttpRequest, kind: str) -> HttpResponse:
     spec = LISTS.get(kind)
     if spec is None:
         raise Http404
-    queryset = spec.visible(user=request.user).select_related(*spec.select_related)
+    queryset = spec.visible(user=request.user)
+    if spec.select_related:
+        queryset = queryset.select_related(*spec.select_related)
     query = request.GET.get("q", "").strip()
     if query:
         condition = Q()
