@@ -22,6 +22,7 @@ from django.core.management import call_command
 from django.db import transaction
 from django.db.models import Count, Max, Min, Q, Sum
 from django.db.models.functions import TruncDate
+from django.utils.text import capfirst
 from django.utils.translation import gettext
 
 from salesmesh.accounts.models import Account, AccountOwnership
@@ -361,7 +362,8 @@ def test_seed_demo_command_seeds_the_process_data_once(demo_company):
     call_command("seed_demo", stdout=out)
 
     printed = out.getvalue()
-    assert f"{Activity.objects.count()} {Activity._meta.verbose_name_plural}" in printed
+    plural = capfirst(Activity._meta.verbose_name_plural)
+    assert f"{plural}: {Activity.objects.count()}" in printed
     assert Activity.objects.count() > 10_000
     counts = Counter(Account.objects.values_list("line__code", flat=True))
     assert set(counts) == {"smb", "ka", "gov"}

@@ -1,8 +1,12 @@
 """Demo process data: a year of accounts, leads, deals, activities and projects.
 
-``seed_demo_process_data`` writes, through the services, what the demo
-company's three business lines did in the 52 weeks ending ``until``, each
-line in its own paradigm and after its approved plan (DESIGN.md §1):
+``seed_demo_process_data`` writes what the demo company's three business
+lines did in the 52 weeks ending ``until``, each line in its own paradigm and
+after its approved plan (DESIGN.md §1). The key-account and government lines
+go through the services; the SMB line, at the plan's full volume (tens of
+thousands of leads, a quarter of a million activities), is checked by the
+services' rules and written in bulk (``bulk_create``, the set-based activity
+upsert), which is what keeps ``make demo`` quick:
 
 * SMB (probability): leads from each source, deals with their stage history,
   and every rep's calls and visits per working day;

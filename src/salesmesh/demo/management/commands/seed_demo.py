@@ -4,6 +4,7 @@ from typing import Any
 
 from django.core.management.base import BaseCommand, CommandParser
 from django.utils import timezone
+from django.utils.text import capfirst
 from django.utils.translation import gettext as _
 
 from salesmesh.demo.process import seed_demo_process_data
@@ -65,5 +66,4 @@ class Command(BaseCommand):
             )
         )
         for model, count in process.counts.items():
-            # "163 accounts" / "163 家客户": the catalog's plurals read after a number.
-            self.stdout.write(f"  {count:>7} {model._meta.verbose_name_plural}")
+            self.stdout.write(f"  {capfirst(model._meta.verbose_name_plural)}: {count}")
