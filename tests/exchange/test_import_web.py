@@ -289,6 +289,9 @@ def test_someone_elses_preset_name_is_not_overwritten(client, login_as, english)
     assert ImportPreset.objects.get(name="theirs").mapping == {}
 
 
+# Transactional: the worker, run in-process here, closes the connection between
+# tasks (close_old_connections), which would end a test wrapped in a transaction.
+@pytest.mark.django_db(transaction=True)
 def test_a_large_file_is_checked_and_imported_by_the_worker(
     client, login_as, settings, django_capture_on_commit_callbacks
 ):
