@@ -548,14 +548,18 @@ def attainment_distribution(
       ≤ |ψ(θ_j)|/j) below TRUNCATION_TOLERANCE. The whales are then mixed back in:
       F(x) = Σ_w P(w)·F_rest(x − s_w).
 
-    Error bound (characteristic function): |error| ≤ ALIAS_TOLERANCE + TRUNCATION_TOLERANCE
-    + float rounding (≈ n·2⁻⁵³ in the phase of ψ, ~1e-11 for 100,000 deals), for every
-    probability reported, provided ψ stays negligible at frequencies above π over the
-    median amount, where the envelope no longer bounds it. That holds unless the amounts
-    nearly share a common unit other than g (all but a few a multiple of 1,000, say): the
-    exact common unit g is handled by the lattice, and a near-common unit leaves a
-    staircase of steps of about u/sd that the inversion smooths. The enumeration path has
-    no such caveat, and AUTO uses it whenever the totals stay few.
+    Error bound (characteristic function), reported as ``error_bound``: |error| ≤
+    ALIAS_TOLERANCE + the computed truncation bound (≤ TRUNCATION_TOLERANCE) + float
+    rounding (a worst case of n·2⁻⁵² times the largest phase; ≈ 6e-10 for 100,000 deals,
+    ~1e-12 in practice), for every probability reported — provided ψ stays negligible
+    above the ceiling frequency π/a_k where the envelope proves the most decay (checked
+    there exactly; past it no cheap bound exists). That holds unless the amounts nearly
+    share a common unit u other than g (all but a few a multiple of 1,000, say): the exact
+    common unit g is handled by the lattice, a near-common unit leaves a staircase of
+    steps of about u/sd that the inversion smooths. When the envelope is not small at the
+    ceiling (few deals, or tiny win probabilities: a lumpy total) no bound is claimed and
+    ``error_bound`` is None. Enumeration has no such caveat (its bound is float rounding,
+    ~1e-13), and AUTO uses it whenever the totals stay few.
 
     P10/P50/P90 are the smallest lattice totals whose cumulative probability reaches
     0.1/0.5/0.9; P(total ≥ target) includes the target; ``cdf`` gives P(total ≤ x) at
