@@ -63,6 +63,7 @@ clean:
 
 bench: install
 	$(BIN)/python -m benchmarks.run
+	$(BIN)/python -m benchmarks.forecast
 
 # A million generated activity rows through the import (ROWS=… to change).
 ROWS ?= 1000000
