@@ -39,14 +39,14 @@ Every rate is a Decimal with six places, or ``None`` when its denominator is zer
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date, datetime, time, timedelta
+from datetime import date, timedelta
 from decimal import ROUND_HALF_UP, Decimal
 from typing import NamedTuple
 
 from django.db.models import Count, OuterRef, Q, Subquery, Sum
-from django.utils import timezone
 
 from salesmesh.accounts.models import Account
+from salesmesh.activities.indicators import local_bounds
 from salesmesh.activities.models import (
     AccountWeeklyTouch,
     ActivityDailyRollup,
@@ -104,15 +104,6 @@ def _rate(numerator: int, denominator: int) -> Decimal | None:
     return (Decimal(numerator) / Decimal(denominator)).quantize(_RATE_PLACES, ROUND_HALF_UP)
 
 
-def _local_bounds(start: date, end: date) -> tuple[datetime, datetime]:
-    """``[start 00:00, end + 1 day 00:00)`` on the project's local wall clock, aware."""
-    zone = timezone.get_default_timezone()
-    return (
-        datetime.combine(start, time.min, tzinfo=zone),
-        datetime.combine(end + timedelta(days=1), time.min, tzinfo=zone),
-    )
-
-
 def _monday(day: date) -> date:
     return day - timedelta(days=day.weekday())
 
@@ -163,7 +154,7 @@ def behaviour_actuals(
     )
 
     # 3. Signed: each named account once, however many of its deals were won in the window.
-    since, until = _local_bounds(start, end)
+    since, until = local_bounds(start, end)
     signed = OpportunityStageChange.objects.filter(
         to_stage=Stage.WON,
         changed_at__gte=since,

@@ -55,7 +55,7 @@ def _rep_ids(*, unit: OrgUnit, reps: QuerySet[User] | Sequence[int] | None) -> l
     return list(dict.fromkeys(reps))
 
 
-def _local_bounds(start: date, end: date) -> tuple[datetime, datetime]:
+def local_bounds(start: date, end: date) -> tuple[datetime, datetime]:
     """``[start 00:00, end + 1 day 00:00)`` on the project's local wall clock, aware."""
     zone = timezone.get_default_timezone()
     return (
@@ -99,7 +99,7 @@ def probability_actuals(
         raise ValueError("stage_names must name every stage, in the same order")
 
     rep_ids = _rep_ids(unit=unit, reps=reps)
-    since, until = _local_bounds(start, end)
+    since, until = local_bounds(start, end)
     in_window = Q(changed_at__gte=since, changed_at__lt=until)
     changes = OpportunityStageChange.objects.filter(in_window, opportunity__owner_id__in=rep_ids)
 
