@@ -183,3 +183,13 @@ def test_unknown_accounts_are_created_only_when_asked(demo_company, tmp_path):
         "O-7",
         "O-8",
     }
+
+
+def test_a_missing_upload_is_a_clear_message_not_a_traceback(demo_company, tmp_path):
+    admin = User.objects.get(username="admin")
+    with translation.override("en"):
+        outcome = run("accounts", tmp_path / "pruned.csv", admin)
+    assert not outcome.ok
+    assert [(e.row, e.message) for e in outcome.errors.items] == [
+        (1, "The file is no longer here; upload it again.")
+    ]

@@ -7,7 +7,7 @@ from datetime import timedelta
 
 import pytest
 from django.core.management import call_command
-from django.utils import timezone
+from django.utils import timezone, translation
 
 from salesmesh.exchange.models import ImportRun, ImportStatus
 from salesmesh.org.models import User
@@ -35,7 +35,8 @@ def test_old_uploads_are_removed_and_stuck_runs_marked_failed(demo_company, tmp_
         created_at=timezone.now() - timedelta(days=8)
     )
     out = io.StringIO()
-    call_command("prune_imports", stdout=out)
+    with translation.override("en"):
+        call_command("prune_imports", stdout=out)
 
     assert "1 old uploads removed, 1 stuck runs marked failed" in out.getvalue()
     assert not old_file.exists()

@@ -117,4 +117,4 @@ class ActivityWriter(Writer):
                 )
                 for pk, external_id, differences in changes
             ]
-        super().finish(ErrorSink())
+        self.save_changes()

@@ -56,10 +56,8 @@ class Names:
 
     everywhere: dict[str, int] = field(default_factory=dict)
     by_line: dict[int, dict[str, int]] = field(default_factory=lambda: defaultdict(dict))
-    line_of: dict[int, int] = field(default_factory=dict)
 
     def add(self, pk: int, line_id: int, *words: str | None) -> None:
-        self.line_of[pk] = line_id
         for word in words:
             _add(self.everywhere, word, pk)
             _add(self.by_line[line_id], word, pk)
@@ -83,7 +81,6 @@ class Resolver:
         self.line_codes: dict[int, str] = {}
         self._load_lines()
         self.people: dict[str, int] = {}
-        self.person_line: dict[int, int] = {}
         if "user" in needed:
             self._load_people()
         self.accounts = Names()

@@ -69,7 +69,11 @@ class Table:
 
 def open_table(path: Path, *, filename: str, max_bytes: int, max_rows: int) -> Table:
     """Open ``path`` (uploaded as ``filename``) as a table; SourceError for anything unreadable."""
-    size = path.stat().st_size
+    try:
+        size = path.stat().st_size
+    except OSError:
+        # An upload removed since (prune-imports), or a path that never existed.
+        raise SourceError(_("The file is no longer here; upload it again.")) from None
     if size > max_bytes:
         raise SourceError(
             _("The file is %(size)s MB; the limit is %(limit)s MB.")

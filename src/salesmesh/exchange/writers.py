@@ -63,8 +63,10 @@ def as_text(value: object) -> str:
         return "true" if value else "false"
     if isinstance(value, datetime):
         return timezone.localtime(value).isoformat()
-    if isinstance(value, date | Decimal):
-        return value.isoformat() if isinstance(value, date) else f"{value:.2f}"
+    if isinstance(value, date):
+        return value.isoformat()
+    if isinstance(value, Decimal):
+        return f"{value:.2f}"
     if isinstance(value, models.Model):
         return str(getattr(value, "username", None) or getattr(value, "code", None) or value.pk)
     return str(value)
@@ -144,6 +146,10 @@ class Writer:
 
     def finish(self, errors: ErrorSink) -> None:
         """Work that needs every row first; then the change records are saved."""
+        self.save_changes()
+
+    def save_changes(self) -> None:
+        """Store the change records of this run (a dry run has no run and keeps none)."""
         if self.run is not None and self.changes:
             ImportChange.objects.bulk_create(self.changes, batch_size=2000)
 
@@ -268,19 +274,29 @@ class AccountWriter(Writer):
 
     def finish(self, errors: ErrorSink) -> None:
         # Referrers may be accounts further down the same file: linked once all exist.
+        wanted: list[tuple[ParsedRow, Account, str, int | None]] = []
         for row, account, word in self.referrals:
-            referrer_id = None
-            if word:
-                try:
-                    referrer_id = self.resolver.account(word, account.line_id)
-                except ReferenceError_ as error:
-                    errors.add(row.number, self.headers["referred_by"], word, str(error))
-                    continue
+            try:
+                referrer_id = self.resolver.account(word, account.line_id) if word else None
+            except ReferenceError_ as error:
+                errors.add(row.number, self.headers["referred_by"], word, str(error))
+                continue
+            wanted.append((row, account, word, referrer_id))
+        # Old and new referrers in one query, not one per account.
+        referrer_ids = {r for _row, a, _w, r in wanted} | {
+            a.referred_by_id for _r, a, _w, _n in wanted
+        }
+        referrers = Account.objects.in_bulk(referrer_ids - {None})
+        for row, account, word, referrer_id in wanted:
             if account.referred_by_id != referrer_id:
-                referrer = Account.objects.get(pk=referrer_id) if referrer_id else None
-                old = as_text(account.referred_by.external_id if account.referred_by else "")
+                previous = referrers.get(account.referred_by_id or 0)
+                old = as_text(previous.external_id if previous is not None else "")
                 try:
-                    account = account_update(account=account, by=self.user, referred_by=referrer)
+                    account = account_update(
+                        account=account,
+                        by=self.user,
+                        referred_by=referrers.get(referrer_id or 0),
+                    )
                 except ValidationError as error:
                     errors.add(
                         row.number, self.headers["referred_by"], word, "; ".join(error.messages)
@@ -371,7 +387,6 @@ class LeadWriter(Writer):
             )
             self.counts.created += 1
             return
-        wanted.pop("created_on", None) if wanted.get("created_on") == lead.created_on else None
         changed = self.diff(lead, wanted)
         if not changed:
             self.counts.unchanged += 1

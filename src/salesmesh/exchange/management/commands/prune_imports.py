@@ -15,6 +15,7 @@ from typing import Any
 
 from django.core.management.base import BaseCommand, CommandParser
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from salesmesh.exchange.models import ImportRun, ImportStatus
 
@@ -45,4 +46,7 @@ class Command(BaseCommand):
         stuck = ImportRun.objects.filter(
             status__in=RUNNING, created_at__lt=now - timedelta(hours=options["stuck_hours"])
         ).update(status=ImportStatus.FAILED, progress=0)
-        self.stdout.write(f"{removed} old uploads removed, {stuck} stuck runs marked failed.")
+        self.stdout.write(
+            _("%(removed)s old uploads removed, %(stuck)s stuck runs marked failed.")
+            % {"removed": removed, "stuck": stuck}
+        )
