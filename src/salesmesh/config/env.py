@@ -10,6 +10,7 @@ from __future__ import annotations
 import json
 import os
 import secrets
+from decimal import Decimal, InvalidOperation
 from pathlib import Path
 from typing import Any
 
@@ -58,6 +59,18 @@ def env_int(name: str, *, default: int, minimum: int = 1) -> int:
         raise ConfigError(f"{name}={raw!r} is not a whole number") from None
     if value < minimum:
         raise ConfigError(f"{name}={raw!r} must be at least {minimum}")
+    return value
+
+
+def env_decimal(name: str, *, default: str) -> Decimal:
+    """Read a non-negative decimal such as SALESMESH_HEALTH_AMBER_BELOW=0.85."""
+    raw = os.environ.get(name, default)
+    try:
+        value = Decimal(raw.strip())
+    except InvalidOperation:
+        raise ConfigError(f"{name}={raw!r} is not a number") from None
+    if not value.is_finite() or value < 0:
+        raise ConfigError(f"{name}={raw!r} must be a finite number of at least 0")
     return value
 
 

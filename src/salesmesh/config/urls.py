@@ -10,6 +10,7 @@ urlpatterns = [
     path("planning/", include("salesmesh.planning.urls")),
     path("data/", include("salesmesh.exchange.urls")),
     path("records/", include("salesmesh.records.urls")),
+    path("dashboards/", include("salesmesh.dashboards.urls")),
     path("accounts/", include("django.contrib.auth.urls")),
     # The login page offers the language switch too, so it must work signed out.
     path("i18n/setlang/", login_not_required(set_language), name="set_language"),

@@ -33,6 +33,10 @@ INSTALLED_APPS = [
     "salesmesh.demo",
     "salesmesh.exchange",
     "salesmesh.records",
+    "salesmesh.mesh",
+    "salesmesh.alerts",
+    "salesmesh.dashboards",
+    "salesmesh.api",
     "django_tasks_db",
 ]
 
@@ -137,6 +141,13 @@ SALESMESH_IMPORT_INLINE_BYTES = env.env_int(
 )
 # Uploaded files wait here between the check and the commit.
 SALESMESH_IMPORT_DIR = DATA_DIR / "imports"
+
+# Mesh health: pacing below AMBER is amber, below RED red (a lower-is-better indicator
+# uses the inverse); the alerts fire on the same thresholds.
+SALESMESH_HEALTH_AMBER_BELOW = env.env_decimal("SALESMESH_HEALTH_AMBER_BELOW", default="0.90")
+SALESMESH_HEALTH_RED_BELOW = env.env_decimal("SALESMESH_HEALTH_RED_BELOW", default="0.75")
+# A named account nobody touched for this many days raises an alert.
+SALESMESH_UNTOUCHED_DAYS = env.env_int("SALESMESH_UNTOUCHED_DAYS", default=30, minimum=1)
 
 # The background worker reports an import's progress through the cache, so the
 # cache must be shared between processes: files under the data directory work

@@ -1,0 +1,1 @@
+"""Alerts: pacing, untouched named accounts, milestones at risk, presales SLA breaches."""

@@ -1,0 +1,1 @@
+"""Dashboards: overview, one per paradigm, and the mesh tree with its catch-up plan."""

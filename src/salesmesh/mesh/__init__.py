@@ -1,0 +1,1 @@
+"""The mesh wired to the database: an approved plan against what the rollups say happened."""
