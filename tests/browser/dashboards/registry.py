@@ -1,0 +1,3 @@
+"""Imports every dashboard walk so that it registers itself in ``WALKS``."""
+
+# -- each dashboard adds its import below --
