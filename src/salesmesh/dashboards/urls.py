@@ -1,9 +1,13 @@
 """Dashboard URLs; each dashboard's views live in their own module."""
 
-from django.urls import URLPattern, path  # noqa: F401 - each dashboard adds a path() below
+from django.urls import URLPattern, path
+
+from salesmesh.dashboards import mesh_tree
 
 app_name = "dashboards"
 
 urlpatterns: list[URLPattern] = [
     # -- routes (each dashboard adds its own lines below) --
+    path("mesh/", mesh_tree.mesh_page, name="mesh"),
+    path("mesh/person/", mesh_tree.mesh_person, name="mesh_person"),
 ]
