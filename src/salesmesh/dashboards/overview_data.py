@@ -1,0 +1,55 @@
+"""The overview's figures: each visible line's target, attainment to date and pacing."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date
+from decimal import Decimal
+
+from salesmesh.core.mesh import MeshNode
+from salesmesh.dashboards.scope import LineScope
+from salesmesh.mesh.choice import PlanChoice, approved_plan_for
+from salesmesh.mesh.services import mesh_report
+
+
+@dataclass(frozen=True)
+class LineSummary:
+    """One line (or the user's own share of it) on the overview."""
+
+    scope: LineScope
+    choice: PlanChoice | None
+    # The line's (or team's) root node, or the member's own root; None without a plan.
+    root: MeshNode | None
+    # True when ``root`` is the user's own share rather than the line's or team's.
+    own: bool
+
+    @property
+    def attainment(self) -> Decimal | None:
+        """Actual ÷ the whole period's target (None without a plan or a target)."""
+        if self.root is None or not self.root.plan:
+            return None
+        return self.root.actual / self.root.plan
+
+
+def line_summaries(*, scopes: list[LineScope], user_id: int, as_of: date) -> list[LineSummary]:
+    """A summary per line in scope, in tree order."""
+    summaries = []
+    for scope in scopes:
+        choice = approved_plan_for(line=scope.line, as_of=as_of)
+        if choice is None:
+            summaries.append(LineSummary(scope=scope, choice=None, root=None, own=False))
+            continue
+        if scope.own_board_only:
+            report = mesh_report(version=choice.version, as_of=as_of, people=True)
+            mine = next((p for p in report.people if p.person_id == user_id), None)
+            root = mine.root if mine else None
+            summaries.append(LineSummary(scope=scope, choice=choice, root=root, own=True))
+        else:
+            report = mesh_report(
+                version=choice.version,
+                as_of=as_of,
+                unit=scope.top_unit or scope.line,
+                people=False,
+            )
+            summaries.append(LineSummary(scope=scope, choice=choice, root=report.root, own=False))
+    return summaries
