@@ -27,6 +27,7 @@ def navigation(request: HttpRequest) -> dict[str, Any]:
         return {}
     entries = [
         (_("Overview"), reverse("home")),
+        (_("Dashboards"), reverse("dashboards:overview")),
         (pgettext_lazy("paradigm", "Probability"), reverse("paradigm", args=["probability"])),
         (pgettext_lazy("paradigm", "Behaviour"), reverse("paradigm", args=["behaviour"])),
         (pgettext_lazy("paradigm", "Project"), reverse("paradigm", args=["project"])),
