@@ -19,7 +19,6 @@ from django.http import Http404
 from salesmesh.org.models import Membership, OrgUnit, UnitKind, User
 from salesmesh.org.selectors import (
     ALL_UNITS,
-    ancestor_paths,
     managed_paths,
     memberships_visible_to,
 )
@@ -64,11 +63,13 @@ def line_scopes(*, user: User, paradigm: str | None = None) -> list[LineScope]:
         candidates = all_lines
     else:
         related = [*paths, *own_paths]
-        above = {p for path in related for p in ancestor_paths(path)} | set(related)
+        # A line is related when it lies under a managed unit, or holds one of the
+        # user's units (managed or their own) at or below it.
         candidates = [
             line
             for line in all_lines
-            if line.path in above or any(p.startswith(line.path) for p in related)
+            if any(line.path.startswith(p) for p in paths)
+            or any(p.startswith(line.path) for p in related)
         ]
     if not candidates:
         return []
