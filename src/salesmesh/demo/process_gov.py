@@ -36,6 +36,9 @@ GOV_SEED = 20260203
 LATE = {("jtwl", "k3"): 12, ("zwsj", "m2"): 9}
 LATE_RESOURCE = ("jtwl", "k3", "integration")
 DONE_BY = 5  # a milestone planned this many days before `until` has been closed out
+# Of the stakeholder actions already due, about this share was handled (on or a few days
+# before the due date); the rest is still pending, so the mesh shows a mix of both.
+HANDLED_SHARE = 0.7
 
 
 def plan_projects(assumptions: dict[str, Any], result: dict[str, Any]) -> list[ProjectSpec]:
@@ -67,6 +70,8 @@ class GovSeeder:
         self.demo = demo
         self.line, version = line_and_plan("gov")
         self.rng = random.Random(GOV_SEED)
+        # Its own stream, so handling the actions leaves the rest of the data as it was.
+        self.handled_rng = random.Random(GOV_SEED + 1)
         self.specs = plan_projects(version.assumptions, version.result) + extra_projects(demo.until)
         self.roles: dict[str, list[User]] = {
             OwningRole.PMO: people("gov-pmo", Role.PMO),
@@ -232,11 +237,13 @@ class GovSeeder:
         milestones: dict[str, Milestone],
     ) -> None:
         actions: dict[tuple[str, str], list[str]] = {}
+        due: dict[tuple[str, str], date] = {}
         for item in spec.milestones:
             for action in item.get("actions", []):
-                actions.setdefault((action["stakeholder"], item["id"]), []).append(
-                    f"{action['due_date']} {action['description']}"
-                )
+                key = (action["stakeholder"], item["id"])
+                actions.setdefault(key, []).append(f"{action['due_date']} {action['description']}")
+                day = date.fromisoformat(action["due_date"])
+                due[key] = min(due.get(key, day), day)
         for person in spec.stakeholders:
             contact_create(
                 account=account,
@@ -258,7 +265,18 @@ class GovSeeder:
                     influence=person["influence"],
                     attitude=person["attitude"],
                     planned_actions="\n".join(actions.get((person["name"], key), [])),
+                    handled_on=self._handled_on(due.get((person["name"], key))),
                 )
+
+    def _handled_on(self, due: date | None) -> date | None:
+        """When the actions due on ``due`` were done: mostly on time, some still pending."""
+        demo, rng = self.demo, self.handled_rng
+        if due is None or due > demo.until or rng.random() >= HANDLED_SHARE:
+            return None
+        day = due - timedelta(days=rng.randint(0, 3))
+        while not demo.calendar.is_working_day(day):
+            day -= timedelta(days=1)
+        return day
 
 
 def seed_gov(*, demo: Demo) -> OrgUnit:

@@ -143,8 +143,8 @@ class MilestoneAdmin(ServiceAdmin):
 
 @admin.register(Stakeholder)
 class StakeholderAdmin(admin.ModelAdmin):
-    list_display = ["name", "title", "project", "milestone", "influence", "attitude"]
-    list_filter = ["attitude", "influence"]
+    list_display = ["name", "title", "project", "milestone", "influence", "attitude", "handled_on"]
+    list_filter = ["attitude", "influence", "handled_on"]
     search_fields = ["name", "title", "project__name"]
     autocomplete_fields = ["project", "milestone"]
     list_select_related = ["project", "milestone"]

@@ -153,6 +153,15 @@ class Stakeholder(models.Model):
         _("attitude"), max_length=16, choices=Attitude.choices, default=Attitude.NEUTRAL
     )
     planned_actions = models.TextField(_("planned actions"), blank=True)
+    # The project indicators count an action as done once this is set (DESIGN.md §1.3:
+    # the business role pre-empts the people who can derail a milestone, and the mesh
+    # tracks whether it did).
+    handled_on = models.DateField(
+        _("actions handled on"),
+        null=True,
+        blank=True,
+        help_text=_("The day the planned actions were done; empty while they are pending."),
+    )
 
     class Meta:
         verbose_name = _("stakeholder")

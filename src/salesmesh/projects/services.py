@@ -220,7 +220,7 @@ def scenario_solution_create(
 # The line is fixed, like an account's: the project's milestones and revenue count there.
 PROJECT_UPDATABLE = frozenset({"account", "name", "customer_goal", "contract_value"})
 STAKEHOLDER_UPDATABLE = frozenset(
-    {"milestone", "name", "title", "influence", "attitude", "planned_actions"}
+    {"milestone", "name", "title", "influence", "attitude", "planned_actions", "handled_on"}
 )
 RESOURCE_UPDATABLE = frozenset({"milestone", "kind", "description", "lead_time_days", "ready_date"})
 STAGE_REVIEW_UPDATABLE = frozenset({"held_on", "what_happened", "gaps", "actions"})
@@ -254,7 +254,11 @@ def project_update(*, project: Project, **fields: Any) -> Project:
 
 @transaction.atomic
 def stakeholder_update(*, stakeholder: Stakeholder, **fields: Any) -> Stakeholder:
-    """Change a stakeholder; a milestone must be of the same project (the model checks)."""
+    """Change a stakeholder; a milestone must be of the same project (the model checks).
+
+    ``handled_on`` records the day the planned actions were done (None: still pending);
+    the project indicators count the action as done from then on.
+    """
     return _update(stakeholder, STAKEHOLDER_UPDATABLE, fields)
 
 

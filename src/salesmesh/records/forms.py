@@ -304,7 +304,10 @@ class StakeholderForm(ProjectPartForm):
 
     class Meta(RecordMeta):
         model = Stakeholder
-        fields = ("name", "title", "influence", "attitude", "milestone", "planned_actions")
+        fields = (
+            "name", "title", "influence", "attitude", "milestone", "planned_actions",
+            "handled_on",
+        )  # fmt: skip
 
 
 class ResourceForm(ProjectPartForm):
