@@ -149,6 +149,14 @@ SALESMESH_HEALTH_AMBER_BELOW = env.env_decimal("SALESMESH_HEALTH_AMBER_BELOW", d
 SALESMESH_HEALTH_RED_BELOW = env.env_decimal("SALESMESH_HEALTH_RED_BELOW", default="0.75")
 # A named account nobody touched for this many days raises an alert.
 SALESMESH_UNTOUCHED_DAYS = env.env_int("SALESMESH_UNTOUCHED_DAYS", default=30, minimum=1)
+# Presales SLA: a solution request unanswered this many hours after it was requested, or
+# not completed this many days after, raises an alert (docs/alerts.md).
+SALESMESH_PRESALES_RESPONSE_HOURS = env.env_int(
+    "SALESMESH_PRESALES_RESPONSE_HOURS", default=24, minimum=1
+)
+SALESMESH_PRESALES_COMPLETION_DAYS = env.env_int(
+    "SALESMESH_PRESALES_COMPLETION_DAYS", default=30, minimum=1
+)
 
 # The background worker reports an import's progress through the cache, so the
 # cache must be shared between processes: files under the data directory work
