@@ -4,20 +4,30 @@ The fixture is built by hand through the services so every expected figure can b
 on the page. Window: Wednesday 4 … Wednesday 25 March 2026 (Shanghai days), rounded out to
 the whole weeks Monday 2 … Sunday 29 March for touches; ``as_of`` Saturday 28 March.
 
-Named accounts of the line "beh", and what happens to each:
+Named accounts of the line "beh" (wallet potential), and what happens to each:
 
-- Alpha: a reached call on Fri 20 Mar (week of Mon 16 Mar → 12 days before as_of); two
-  deals won in the window (one signed account);
-- Bravo: an unreached call on Tue 10 Mar (week of Mon 9 Mar → 19 days);
-- Charlie: a call on Mon 16 Feb, 40 days before as_of, and one on Mon 30 Mar, after both
-  the window and as_of → untouched for 40 days;
-- Delta: never touched; a deal won on Thu 12 Mar → signed;
-- Echo: an unreached call on Mon 2 Mar, before the window starts but in its first week
-  (counted: whole weeks); a deal won on 20 Feb, before the window → not signed.
+- Alpha (100,000): a reached call on Fri 20 Mar (week of Mon 16 Mar → 12 days before
+  as_of); two deals (1,000 each, opened at lead on 5 Jan) won in the window: one signed
+  account, 2,000 signed, one VQL;
+- Bravo (50,000): an unreached call on Tue 10 Mar (week of Mon 9 Mar → 19 days); a deal
+  opened at qualified on Mon 9 Mar → a VQL;
+- Charlie (no wallet potential recorded): a call on Mon 16 Feb, 40 days before as_of, and
+  one on Mon 30 Mar, after both the window and as_of → untouched for 40 days; no VQL: a
+  deal opened at lead in the window (not qualified), one qualified on 2 Feb that moved on
+  to proposal in the window (qualified before), one opened at qualified just after it;
+- Delta (30,000): never touched; a deal won on Thu 12 Mar, re-opened and won again on
+  14 Mar → signed once, its 1,000 counted once, a VQL;
+- Echo (20,000): an unreached call on Mon 2 Mar, before the window starts but in its first
+  week (counted: whole weeks); a deal won on 20 Feb, before the window → not signed; a deal
+  lost in February and re-opened at proposal in the window → no VQL.
 
-Not named: Foxtrot (reached call, deal won in the window; referred by Alpha) — counted in
-nothing but referrals. Another line "oth" holds a named touched account, a referral by one
-of its own accounts, a BD's visits and a solution request — none of which may leak in.
+So VQL output 3, signed revenue 3,000, penetration 3,000 ÷ 200,000 = 1.5 %.
+
+Not named: Foxtrot (reached call, deal won in the window, a deal qualified in the window;
+referred by Alpha) — counted in nothing but referrals. Another line "oth" holds a named
+touched account, a referral by one of its own accounts, a BD's visits and a solution
+request — none of which may leak in. The SDR's touches are the SDR's reached activities
+whatever the account: Alpha's, Foxtrot's and the other line's account's (3).
 """
 
 from __future__ import annotations
@@ -33,9 +43,13 @@ from django.test.utils import CaptureQueriesContext
 
 from salesmesh.accounts.models import Account
 from salesmesh.activities.behaviour_indicators import (
+    AccountFacts,
     BehaviourActuals,
+    PersonFacts,
     UntouchedAccount,
+    behaviour_account_facts,
     behaviour_actuals,
+    behaviour_people_facts,
 )
 from salesmesh.activities.models import ActivityType
 from salesmesh.activities.services import (
@@ -89,6 +103,27 @@ def _won(world: World, account: Account, at: tuple[int, ...]) -> None:
     opportunity_update(opportunity=deal, stage=Stage.WON, at=shanghai(*at))
 
 
+def _deal(
+    world: World,
+    account: Account,
+    at: tuple[int, ...],
+    stage: str,
+    *moves: tuple[str, tuple[int, ...]],
+) -> None:
+    """A deal opened at ``stage`` at ``at``, then moved through ``moves`` (stage, when)."""
+    deal = opportunity_create(
+        line=account.line,
+        account=account,
+        name=f"deal {next(_deals)}",
+        owner=world.bd,
+        amount=Decimal("500.00"),
+        stage=stage,
+        at=shanghai(*at),
+    )
+    for to_stage, when in moves:
+        deal = opportunity_update(opportunity=deal, stage=to_stage, at=shanghai(*when))
+
+
 def _visit(person: User, at: tuple[int, ...], kind: str = ActivityType.VISIT) -> None:
     activity_create(person=person, type=kind, occurred_at=shanghai(*at), reached=True)
 
@@ -104,9 +139,16 @@ def world() -> World:
     rep = make_user("rep", unit=team, role=Role.REP)
     other_bd = make_user("other_bd", unit=other, role=Role.BD)
 
+    wallets = {
+        "Alpha": Decimal(100_000),
+        "Bravo": Decimal(50_000),
+        "Charlie": None,
+        "Delta": Decimal(30_000),
+        "Echo": Decimal(20_000),
+    }
     named = {
-        name: make_account(line, bd, name, is_named=True)
-        for name in ("Alpha", "Bravo", "Charlie", "Delta", "Echo")
+        name: make_account(line, bd, name, is_named=True, wallet_potential=wallet)
+        for name, wallet in wallets.items()
     }
     foxtrot = make_account(line, bd, "Foxtrot", referred_by=named["Alpha"])
     outsider = make_account(other, other_bd, "Outsider", is_named=True)
@@ -126,6 +168,33 @@ def world() -> World:
     _won(world, named["Delta"], (2026, 3, 12, 15))
     _won(world, named["Echo"], (2026, 2, 20, 15))
     _won(world, foxtrot, (2026, 3, 12, 16))
+    delta_deal = named["Delta"].opportunities.get()
+    opportunity_update(
+        opportunity=delta_deal, stage=Stage.NEGOTIATION, at=shanghai(2026, 3, 13, 10)
+    )
+    opportunity_update(opportunity=delta_deal, stage=Stage.WON, at=shanghai(2026, 3, 14, 10))
+
+    # VQLs: Bravo's deal opened qualified in the window; Charlie's and Echo's deals do not
+    # become value-qualified in it (see the module doc), nor does the non-named Foxtrot count.
+    _deal(world, named["Bravo"], (2026, 3, 9, 10), Stage.QUALIFIED)
+    _deal(world, named["Charlie"], (2026, 3, 10, 10), Stage.LEAD)
+    _deal(
+        world,
+        named["Charlie"],
+        (2026, 2, 2, 10),
+        Stage.QUALIFIED,
+        (Stage.PROPOSAL, (2026, 3, 11, 10)),
+    )
+    _deal(world, named["Charlie"], (2026, 3, 26, 0, 10), Stage.QUALIFIED)
+    _deal(
+        world,
+        named["Echo"],
+        (2026, 2, 1, 10),
+        Stage.LEAD,
+        (Stage.LOST, (2026, 2, 10, 10)),
+        (Stage.PROPOSAL, (2026, 3, 16, 10)),
+    )
+    _deal(world, foxtrot, (2026, 3, 9, 11), Stage.QUALIFIED)
 
     # BD visits: two in the window; the call, the visit after the window, the rep's and the
     # other line's BD's visits do not count.
@@ -192,8 +261,13 @@ def test_every_indicator_equals_the_hand_count(world: World) -> None:
         ),
         signed=2,  # Alpha (once for two deals) and Delta
         signing_rate=Decimal("0.400000"),
+        signed_revenue=Decimal("3000.00"),  # Alpha's two deals, Delta's once
+        vql=3,  # Alpha, Bravo, Delta
+        wallet_potential=Decimal("200000.00"),
+        penetration_rate=Decimal("0.015000"),
         referrals=1,  # Foxtrot, referred by Alpha
         bd_visits=2,
+        sdr_touches=3,  # Alpha's, Foxtrot's and the other line's account's reached calls
         requests=4,
         responded=3,
         reviewed=2,
@@ -260,6 +334,17 @@ def test_a_line_with_nothing_has_no_rates(world: World) -> None:
     assert actuals.signing_rate is None
     assert actuals.untouched_accounts == ()
     assert (actuals.referrals, actuals.bd_visits, actuals.requests) == (0, 0, 0)
+    assert (actuals.vql, actuals.sdr_touches) == (0, 0)
+    assert actuals.signed_revenue == actuals.wallet_potential == Decimal("0.00")
+    assert actuals.penetration_rate is None
+
+
+def test_no_wallet_potential_has_no_penetration(world: World) -> None:
+    # Signed revenue without any wallet potential recorded: the rate has no denominator.
+    Account.objects.filter(line=world.line).update(wallet_potential=None)
+    actuals = behaviour_actuals(line=world.line, start=START, end=END, as_of=AS_OF)
+    assert actuals.signed_revenue == Decimal("3000.00")
+    assert actuals.penetration_rate is None
 
 
 @pytest.mark.parametrize(
@@ -297,6 +382,8 @@ def test_query_count_is_the_same_for_small_and_larger_data(world: World) -> None
             _touch(world, account, (2026, 3, 3 + n, 10), reached=bool(n % 3))
         if n % 4 == 0:
             _won(world, account, (2026, 3, 4 + n, 15))
+        if n % 3 == 0:
+            _deal(world, account, (2026, 3, 4 + n, 11), Stage.QUALIFIED)
         _visit(world.bd, (2026, 3, 4 + n, 10))
         request = solution_request_create(
             account=account,
@@ -315,3 +402,147 @@ def test_query_count_is_the_same_for_small_and_larger_data(world: World) -> None
     bigger = behaviour_actuals(line=world.line, start=START, end=END, as_of=AS_OF)
     assert bigger.named_accounts == 25
     assert bigger.referrals == 21
+    # VQLs: the fixture's three, the deals opened qualified (n = 0, 3, … 18) and those won
+    # from lead (n = 0, 4, … 16): ten accounts, n = 0 and 12 counted once.
+    assert bigger.vql == 3 + 10
+    assert bigger.signed == 2 + 5
+
+
+# -- account by account, person by person ------------------------------------------------------
+
+
+def test_account_facts_are_the_hand_count(world: World) -> None:
+    facts = {
+        row.account_id: row
+        for row in behaviour_account_facts(line=world.line, start=START, end=END, as_of=AS_OF)
+    }
+    accounts = world.accounts
+    assert set(facts) == {
+        accounts[name].pk for name in ("Alpha", "Bravo", "Charlie", "Delta", "Echo")
+    }
+
+    def fact(name: str, **changes: object) -> AccountFacts:
+        base = AccountFacts(
+            account_id=accounts[name].pk,
+            external_id=None,
+            owner_id=world.bd.pk,
+            wallet_potential=Decimal(0),
+            touched=False,
+            reached=False,
+            vql=False,
+            signed=False,
+            signed_revenue=Decimal("0.00"),
+            ever_touched=False,
+            qualified=False,
+            won=False,
+            referrals=0,
+        )
+        return base._replace(**changes)
+
+    assert facts[accounts["Alpha"].pk] == fact(
+        "Alpha",
+        wallet_potential=Decimal("100000.00"),
+        touched=True,
+        reached=True,
+        vql=True,
+        signed=True,
+        signed_revenue=Decimal("2000.00"),
+        ever_touched=True,
+        qualified=True,
+        won=True,
+        referrals=1,
+    )
+    assert facts[accounts["Bravo"].pk] == fact(
+        "Bravo",
+        wallet_potential=Decimal("50000.00"),
+        touched=True,
+        vql=True,
+        ever_touched=True,
+        qualified=True,
+    )
+    # Charlie: touched before the window only; qualified since 2 February.
+    assert facts[accounts["Charlie"].pk] == fact(
+        "Charlie", wallet_potential=Decimal("0.00"), ever_touched=True, qualified=True
+    )
+    assert facts[accounts["Delta"].pk] == fact(
+        "Delta",
+        wallet_potential=Decimal("30000.00"),
+        vql=True,
+        signed=True,
+        signed_revenue=Decimal("1000.00"),
+        qualified=True,
+        won=True,
+    )
+    # Echo: won in February (signed then, not in the window).
+    assert facts[accounts["Echo"].pk] == fact(
+        "Echo",
+        wallet_potential=Decimal("20000.00"),
+        touched=True,
+        ever_touched=True,
+        qualified=True,
+        won=True,
+    )
+
+
+def test_account_facts_add_up_to_the_line(world: World) -> None:
+    facts = behaviour_account_facts(line=world.line, start=START, end=END, as_of=AS_OF)
+    actuals = behaviour_actuals(line=world.line, start=START, end=END, as_of=AS_OF)
+    assert len(facts) == actuals.named_accounts
+    assert sum(row.touched for row in facts) == actuals.touched
+    assert sum(row.reached for row in facts) == actuals.reached
+    assert sum(row.vql for row in facts) == actuals.vql
+    assert sum(row.signed for row in facts) == actuals.signed
+    assert sum(row.signed_revenue for row in facts) == actuals.signed_revenue
+    assert sum(row.wallet_potential for row in facts) == actuals.wallet_potential
+    # Referrals by named accounts (the line's count also takes non-named referrers).
+    assert sum(row.referrals for row in facts) == actuals.referrals == 1
+
+
+def test_people_facts_are_the_hand_count(world: World) -> None:
+    people = User.objects.filter(username__in=["sdr", "bd", "presales", "rep"])
+    ids = {user.username: user.pk for user in people}
+    facts = behaviour_people_facts(line=world.line, people=ids.values(), start=START, end=END)
+    assert facts == {
+        # The SDR's reached calls in the window: Alpha, Foxtrot, the other line's account.
+        ids["sdr"]: PersonFacts(ids["sdr"], 3, 0, 0, 0, 0, 0, 0),
+        # The BD: two visits and a reached call in the window (all reached).
+        ids["bd"]: PersonFacts(ids["bd"], 3, 2, 0, 0, 0, 0, 0),
+        ids["presales"]: PersonFacts(ids["presales"], 0, 0, 4, 3, 2, 1, 1),
+        ids["rep"]: PersonFacts(ids["rep"], 1, 1, 0, 0, 0, 0, 0),
+    }
+    actuals = behaviour_actuals(line=world.line, start=START, end=END, as_of=AS_OF)
+    assert facts[ids["sdr"]].touches == actuals.sdr_touches
+    assert facts[ids["bd"]].visits == actuals.bd_visits
+    assert facts[ids["presales"]][3:] == (
+        actuals.requests,
+        actuals.responded,
+        actuals.reviewed,
+        actuals.first_pass,
+        actuals.completed,
+    )
+
+
+def test_facts_refuse_a_window_that_ends_before_it_starts(world: World) -> None:
+    with pytest.raises(ValueError, match="must not end before"):
+        behaviour_account_facts(line=world.line, start=END, end=START, as_of=AS_OF)
+    with pytest.raises(ValueError, match="must not end before"):
+        behaviour_people_facts(line=world.line, people=[world.sdr.pk], start=END, end=START)
+
+
+def _facts_queries(world: World) -> tuple[int, int]:
+    with CaptureQueriesContext(connection) as accounts:
+        behaviour_account_facts(line=world.line, start=START, end=END, as_of=AS_OF)
+    people = list(User.objects.values_list("pk", flat=True))
+    with CaptureQueriesContext(connection) as persons:
+        behaviour_people_facts(line=world.line, people=people, start=START, end=END)
+    return len(accounts), len(persons)
+
+
+def test_facts_query_counts_do_not_grow(world: World) -> None:
+    small = _facts_queries(world)
+    for n in range(10):
+        account = make_account(world.line, world.bd, f"Extra {n}", is_named=True)
+        _touch(world, account, (2026, 3, 4 + n, 10), reached=True)
+        _deal(world, account, (2026, 3, 4 + n, 11), Stage.QUALIFIED)
+        make_user(f"extra{n}", unit=world.line, role=Role.SDR)
+    assert small == _facts_queries(world) == (1, 2)
