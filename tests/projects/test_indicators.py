@@ -62,6 +62,11 @@ def line():  # type: ignore[no-untyped-def]
 
 @pytest.fixture
 def world(line):  # type: ignore[no-untyped-def]
+    return build_world(line)
+
+
+def build_world(line):  # type: ignore[no-untyped-def]
+    """The fixture's projects on ``line`` (and another line's); a4 and a5 by name."""
     pmo, business, solution = OwningRole.PMO, OwningRole.BUSINESS, OwningRole.SOLUTION
     alpha = add_project(line, "Alpha", "1000000")
     add_milestone(alpha, "a0", "2025-10-01", "2025-10-01", "0", pmo)  # closed before Q1

@@ -259,8 +259,8 @@ def test_diagnosis_names_the_late_milestones_worst_first():
     assert texts == [
         "“a2” of Alpha landed 10 days late, on 2026-02-20 (0.00).",
         "“a3” of Alpha is 5 days late and still open (300000.00 waiting).",
-        "2 resources were not ready by their ready-by date.",
-        "1 stakeholder actions due are not handled yet.",
+        "Resources not ready by their ready-by date: 2.",
+        "Stakeholder actions due and not handled yet: 1.",
     ]
     clean = diagnose_projects(RECORDS, start=date(2026, 7, 1), end=date(2026, 9, 30), as_of=AS_OF)
     assert [m.render() for m in clean] == [
@@ -299,8 +299,8 @@ def test_catch_up_by_hand():
     assert [r.resource_id for r in plan.baseline.resources] == ["r3", "r5"]
     texts = [m.render() for m in plan.messages]
     assert texts[0] == (
-        "To recognise the remaining 300000.00 by 2026-03-31: 2 milestones to land, "
-        "1 stakeholder actions to handle and 2 resources to ready."
+        "To recognise the remaining 300000.00 by 2026-03-31 — milestones to land: 2; "
+        "stakeholder actions to handle: 1; resources to ready: 2."
     )
     assert (
         "Land “a3” of Alpha by 2026-03-11 — planned for 2026-03-05, now late (300000.00)." in texts

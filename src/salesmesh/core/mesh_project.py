@@ -635,7 +635,7 @@ def diagnose_projects(
     if late_resources:
         messages.append(
             Message(
-                gettext_noop("%(count)s resources were not ready by their ready-by date."),
+                gettext_noop("Resources not ready by their ready-by date: %(count)s."),
                 {"count": len(late_resources)},
             )
         )
@@ -648,7 +648,7 @@ def diagnose_projects(
     if pending:
         messages.append(
             Message(
-                gettext_noop("%(count)s stakeholder actions due are not handled yet."),
+                gettext_noop("Stakeholder actions due and not handled yet: %(count)s."),
                 {"count": len(pending)},
             )
         )
@@ -1035,9 +1035,9 @@ def _catch_up_messages(
     messages = [
         Message(
             gettext_noop(
-                "To recognise the remaining %(amount)s by %(end)s: %(milestones)s milestones "
-                "to land, %(actions)s stakeholder actions to handle and %(resources)s "
-                "resources to ready."
+                "To recognise the remaining %(amount)s by %(end)s — milestones to land: "
+                "%(milestones)s; stakeholder actions to handle: %(actions)s; resources to "
+                "ready: %(resources)s."
             ),
             {
                 "amount": remaining,
@@ -1049,8 +1049,8 @@ def _catch_up_messages(
         ),
         Message(
             gettext_noop(
-                "The original plan had %(milestones)s milestones, %(actions)s actions and "
-                "%(resources)s resources left for the period."
+                "The original plan for the rest of the period — milestones: %(milestones)s; "
+                "stakeholder actions: %(actions)s; resources: %(resources)s."
             ),
             {
                 "milestones": len(baseline.milestones),
