@@ -10,6 +10,7 @@ it and when; it does not clear it.
 
 from __future__ import annotations
 
+import logging
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 
@@ -22,6 +23,8 @@ from salesmesh.alerts.messages import params_to_json
 from salesmesh.alerts.models import Alert
 from salesmesh.alerts.rules import RULES
 from salesmesh.org.models import User
+
+logger = logging.getLogger(__name__)
 
 # The pages evaluate lazily: at most once in this interval (docs/alerts.md).
 EVALUATE_EVERY = timedelta(minutes=10)
@@ -141,15 +144,18 @@ def evaluate_alerts_if_due(*, every: timedelta = EVALUATE_EVERY) -> EvaluationRe
     """Evaluate unless an evaluation ran within ``every``; None when it was not due.
 
     The pages call this before they read alerts, so alerts stay current with no scheduler
-    to run. ``cache.add`` lets only the first caller in each interval evaluate.
+    to run. ``cache.add`` lets only the first caller in each interval evaluate. A failing
+    evaluation (a plan the mesh cannot build, say) is logged and the page shows the alerts
+    as they were: it must not take the page down; the next interval tries again, and
+    ``salesmesh alerts`` shows the error.
     """
     if not cache.add(EVALUATED_KEY, timezone.now().isoformat(), int(every.total_seconds())):
         return None
     try:
         return evaluate_alerts()
     except Exception:
-        cache.delete(EVALUATED_KEY)  # let the next request try again
-        raise
+        logger.exception("evaluating the alerts failed; showing the stored ones")
+        return None
 
 
 def alert_acknowledge(*, alert: Alert, user: User) -> Alert:

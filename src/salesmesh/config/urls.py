@@ -13,6 +13,7 @@ urlpatterns = [
     path("data/", include("salesmesh.exchange.urls")),
     path("records/", include("salesmesh.records.urls")),
     path("dashboards/", include("salesmesh.dashboards.urls")),
+    path("alerts/", include("salesmesh.alerts.urls")),
     path("api/", api_urls()),
     path("accounts/", include("django.contrib.auth.urls")),
     # The login page offers the language switch too, so it must work signed out.

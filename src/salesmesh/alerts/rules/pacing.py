@@ -18,6 +18,8 @@ from __future__ import annotations
 from collections.abc import Iterator
 from decimal import Decimal
 
+from django.db.models import QuerySet
+
 from salesmesh.alerts.conditions import Condition, RuleContext
 from salesmesh.alerts.models import AlertKind, Severity
 from salesmesh.core.i18n import Message, gettext_noop
@@ -33,14 +35,18 @@ SEVERITY = {Health.AMBER: Severity.WARNING, Health.RED: Severity.CRITICAL}
 def conditions(context: RuleContext) -> list[Condition]:
     """An alert condition per amber or red key indicator of every line's current plan."""
     found: list[Condition] = []
-    lines = OrgUnit.objects.filter(kind=UnitKind.BUSINESS_LINE).order_by("path")
-    for line in lines:
+    for line in business_lines():
         choice = approved_plan_for(line=line, as_of=context.as_of)
         if choice is None or not choice.current:
             continue
         report = mesh_report(version=choice.version, as_of=context.as_of, people=True)
         found.extend(report_conditions(report, period_label=choice.version.period_label))
     return found
+
+
+def business_lines() -> QuerySet[OrgUnit]:
+    """Every business line, in tree order."""
+    return OrgUnit.objects.filter(kind=UnitKind.BUSINESS_LINE).order_by("path")
 
 
 def _key_nodes(root: MeshNode) -> Iterator[MeshNode]:

@@ -42,7 +42,7 @@ def conditions(context: RuleContext) -> list[Condition]:
             (unanswered & Q(requested_at__lt=now - response))
             | (unfinished & Q(requested_at__lt=now - completion))
         )
-        .order_by()
+        .order_by("requested_at", "pk")
         .values_list(
             "pk",
             "requested_at",

@@ -36,7 +36,7 @@ def conditions(context: RuleContext) -> list[Condition]:
     )
     rows = (
         Account.objects.filter(is_named=True)
-        .order_by()
+        .order_by("pk")
         .annotate(last_week=Subquery(last_week))
         .values_list("pk", "name", "line_id", "owner_id", "last_week")
     )

@@ -157,6 +157,14 @@ SALESMESH_PRESALES_RESPONSE_HOURS = env.env_int(
 SALESMESH_PRESALES_COMPLETION_DAYS = env.env_int(
     "SALESMESH_PRESALES_COMPLETION_DAYS", default=30, minimum=1
 )
+# E-mail (`salesmesh digest --mail`): the local mail server on port 25, Django's historical
+# default; a deployment with another server sets its OPTIONS (port, username, use_tls …).
+MAILERS = {
+    "default": {
+        "BACKEND": "django.core.mail.backends.smtp.EmailBackend",
+        "OPTIONS": {"host": "localhost"},
+    }
+}
 
 # The background worker reports an import's progress through the cache, so the
 # cache must be shared between processes: files under the data directory work
