@@ -1,0 +1,210 @@
+"""The plan side of the mesh: a stored plan version back as the planner's inputs and result.
+
+A ``PlanVersion`` keeps its plan document (the plan-file format, docs/plan-file.md) in
+``assumptions``. :func:`load_plan` validates it with the plan-file loader and runs the
+paradigm's core planner again — the same inputs the version was saved from give the same
+result, and the mesh needs the live objects (``ProbabilityInputs`` for a catch-up re-plan,
+per-rep matrices), not the JSON summary in ``result``. All three paradigms load the same
+way, so every mesh builder starts from a :class:`LoadedPlan`.
+
+Planning costs milliseconds to a few tens of them, so loaded plans are cached per process,
+keyed by the version's id *and* a digest of its document: an approved version is immutable,
+but the key must not trust that (a draft changes, and a test database reuses ids).
+
+People: a plan names its reps (probability) and team members (behaviour) by the ids the
+org gave them when the document was built (``planning.documents``: the username); a plan
+file written by hand may use employee numbers instead. :func:`match_people` maps either
+to the ``User``.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import threading
+from collections import OrderedDict
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, replace
+from datetime import date, timedelta
+from typing import Any
+
+from salesmesh.core.behaviour import BehaviourPlan, BehaviourPlanInput
+from salesmesh.core.calendar import Period, WorkCalendar
+from salesmesh.core.probability import ProbabilityInputs, ProbabilityPlan, plan_probability
+from salesmesh.core.project import PortfolioPlan, Project
+from salesmesh.org.models import OrgUnit, User
+from salesmesh.planfile import behaviour_report, probability_report, project_report
+from salesmesh.planfile.loader import load_plan_data
+from salesmesh.planfile.schema import (
+    BehaviourPlanDocument,
+    PlanDocument,
+    ProbabilityPlanDocument,
+    ProjectPlanDocument,
+)
+from salesmesh.planning.models import PlanVersion
+
+__all__ = [
+    "CACHE_SIZE",
+    "LoadedPlan",
+    "PlanInputs",
+    "PlanResult",
+    "clamp_as_of",
+    "clear_cache",
+    "load_plan",
+    "match_people",
+    "unit_people",
+]
+
+PlanInputs = ProbabilityInputs | BehaviourPlanInput | tuple[Project, ...]
+PlanResult = ProbabilityPlan | BehaviourPlan | PortfolioPlan
+
+# Plans kept per process: every business line's current and previous plan several times
+# over; a probability plan of a few hundred reps is well under a megabyte.
+CACHE_SIZE = 64
+_ONE_DAY = timedelta(days=1)
+
+
+# eq=False: ProbabilityPlan holds numpy matrices, which have no single truth value for ==.
+@dataclass(frozen=True, eq=False)
+class LoadedPlan:
+    """A plan version's document, the planner's inputs and result, its calendar and period.
+
+    Shared between callers through the cache: treat every part as read-only.
+    """
+
+    version_id: int
+    document: PlanDocument
+    # ProbabilityInputs, BehaviourPlanInput, or the projects of a project plan.
+    inputs: PlanInputs
+    result: PlanResult
+    work_calendar: WorkCalendar
+    period: Period
+
+    def probability(self) -> tuple[ProbabilityInputs, ProbabilityPlan]:
+        """The probability planner's inputs and plan; TypeError for another paradigm."""
+        if isinstance(self.inputs, ProbabilityInputs) and isinstance(self.result, ProbabilityPlan):
+            return self.inputs, self.result
+        raise TypeError(f"plan version {self.version_id} is not a probability plan")
+
+    def behaviour(self) -> tuple[BehaviourPlanInput, BehaviourPlan]:
+        """The behaviour planner's input and plan; TypeError for another paradigm."""
+        if isinstance(self.inputs, BehaviourPlanInput) and isinstance(self.result, BehaviourPlan):
+            return self.inputs, self.result
+        raise TypeError(f"plan version {self.version_id} is not a behaviour plan")
+
+    def project(self) -> tuple[tuple[Project, ...], PortfolioPlan]:
+        """The projects and the portfolio plan; TypeError for another paradigm."""
+        if isinstance(self.inputs, tuple) and isinstance(self.result, PortfolioPlan):
+            return self.inputs, self.result
+        raise TypeError(f"plan version {self.version_id} is not a project plan")
+
+
+_cache: OrderedDict[tuple[int, str], LoadedPlan] = OrderedDict()
+_cache_lock = threading.Lock()
+
+
+def _digest(assumptions: Mapping[str, Any]) -> str:
+    """A digest of the stored document: equal documents, equal digests."""
+    text = json.dumps(assumptions, sort_keys=True, ensure_ascii=False, default=str)
+    return hashlib.sha256(text.encode()).hexdigest()
+
+
+def _plan(document: PlanDocument) -> tuple[PlanInputs, PlanResult]:
+    """The paradigm planner's inputs and result, built as ``salesmesh plan`` builds them."""
+    work = document.work_calendar()
+    period = document.plan_period
+    if isinstance(document, ProbabilityPlanDocument):
+        inputs = document.probability.to_inputs(document.target, period, work)
+        # Calibrated from the reps' history when the document gives it, as the report does.
+        calibration = probability_report.calibration(document)
+        if calibration is not None:
+            inputs = replace(inputs, capability=calibration.model)
+        return inputs, plan_probability(inputs)
+    if isinstance(document, BehaviourPlanDocument):
+        return (
+            document.behaviour.to_input(document.target, period),
+            behaviour_report.plan(document, work),
+        )
+    if isinstance(document, ProjectPlanDocument):
+        return document.project.to_core(), project_report.plan(document, work)
+    raise TypeError(f"not a plan of a known paradigm: {type(document).__name__}")
+
+
+def load_plan(version: PlanVersion) -> LoadedPlan:
+    """The version's document, validated and planned (cached per process).
+
+    Raises ``planfile.errors.PlanFileError`` if the stored document no longer validates
+    (a version saved by an older release, say), with every problem and its path.
+    """
+    key = (version.pk, _digest(version.assumptions))
+    with _cache_lock:
+        cached = _cache.get(key)
+        if cached is not None:
+            _cache.move_to_end(key)
+            return cached
+    document = load_plan_data(version.assumptions)
+    inputs, result = _plan(document)
+    loaded = LoadedPlan(
+        version_id=version.pk,
+        document=document,
+        inputs=inputs,
+        result=result,
+        work_calendar=document.work_calendar(),
+        period=document.plan_period,
+    )
+    with _cache_lock:
+        _cache[key] = loaded
+        while len(_cache) > CACHE_SIZE:
+            _cache.popitem(last=False)
+    return loaded
+
+
+def clear_cache() -> None:
+    """Forget every loaded plan (tests; a deployment never needs to)."""
+    with _cache_lock:
+        _cache.clear()
+
+
+def clamp_as_of(*, period: Period, as_of: date) -> date:
+    """The day a mesh is computed as of: ``as_of`` held inside the plan period.
+
+    After the period its last day; before it the day before it starts, so nothing of the
+    period has elapsed and nothing is expected yet.
+    """
+    if as_of > period.end:
+        return period.end
+    if as_of < period.start:
+        return period.start - _ONE_DAY
+    return as_of
+
+
+def unit_people(*, unit: OrgUnit, roles: Iterable[str]) -> list[User]:
+    """The people with one of ``roles`` anywhere in the unit's subtree, by username (one query)."""
+    return list(
+        User.objects.filter(
+            memberships__unit__path__startswith=unit.path, memberships__role__in=list(roles)
+        )
+        .distinct()
+        .order_by("username")
+    )
+
+
+def match_people(plan_ids: Iterable[str], people: Iterable[User]) -> dict[str, User]:
+    """The plan's person ids mapped to ``people``: by username, else by employee number.
+
+    Ids that match nobody among ``people`` are left out (someone who left the unit). A
+    username wins over another person's employee number, and a person matched once is not
+    matched again by a later id.
+    """
+    by_username = {person.username: person for person in people}
+    by_number = {
+        person.employee_no: person for person in by_username.values() if person.employee_no
+    }
+    matched: dict[str, User] = {}
+    taken: set[int] = set()
+    for plan_id in plan_ids:
+        person = by_username.get(plan_id) or by_number.get(plan_id)
+        if person is not None and person.pk not in taken:
+            matched[plan_id] = person
+            taken.add(person.pk)
+    return matched
