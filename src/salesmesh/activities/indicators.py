@@ -3,9 +3,19 @@
 Fetch, then compute (DESIGN.md §3): :func:`probability_actuals` loads what the
 probability paradigm's mesh needs (``core.mesh.ActualIndicators``) in a fixed
 number of queries — one for the unit's reps unless the caller passes their ids,
-then one each for won deals, stage entries, leads by source and behaviours —
-whatever the number of deals, leads or activities. Behaviours come from
-``ActivityDailyRollup``, never from raw activities (DESIGN.md §4).
+then one each for won deals, stage entries, leads and behaviours — whatever the
+number of deals, leads or activities. :func:`probability_actuals_by_rep` runs the
+same queries grouped by rep, so a whole team's per-person trees cost no more
+than its total; the unit's figures are the sum of its reps' (every deal, lead and
+activity has one owner). Behaviours come from ``ActivityDailyRollup``, never from
+raw activities (DESIGN.md §4).
+
+A funnel stage is measured by a *stage code*: a ``pipeline.models.Stage`` value
+counts the deals that entered that stage (the stage history), and three more
+codes count what a funnel drawn from records rather than deal stages needs —
+``LEADS_CREATED`` (lead records created: the leads every source feeds),
+``LEADS_QUALIFIED`` (lead records qualified) and ``DEALS_OPENED`` (deals created,
+whatever stage they start in).
 
 The window is ``start`` … ``end`` inclusive in local days of ``TIME_ZONE``, as
 the rollups count them: a deal won at 23:30 in Shanghai counts on that day.
@@ -13,7 +23,8 @@ the rollups count them: a deal won at 23:30 in Shanghai counts on that day.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections import defaultdict
+from collections.abc import Iterable, Sequence
 from datetime import date, datetime, time, timedelta
 from decimal import Decimal
 
@@ -32,7 +43,24 @@ from salesmesh.pipeline.models import (
     Stage,
 )
 
-__all__ = ["probability_actuals", "unit_rep_ids"]
+__all__ = [
+    "DEALS_OPENED",
+    "LEADS_CREATED",
+    "LEADS_QUALIFIED",
+    "STAGE_CODES",
+    "probability_actuals",
+    "probability_actuals_by_rep",
+    "sum_actuals",
+    "unit_rep_ids",
+]
+
+# Stage codes measured from records rather than from the deals' stage history.
+LEADS_CREATED = "leads_created"
+LEADS_QUALIFIED = "leads_qualified"
+DEALS_OPENED = "deals_opened"
+_RECORD_CODES = (LEADS_CREATED, LEADS_QUALIFIED, DEALS_OPENED)
+# Every code a funnel stage may be measured by.
+STAGE_CODES = frozenset({*_RECORD_CODES, *Stage.values})
 
 
 def unit_rep_ids(*, unit: OrgUnit) -> list[int]:
@@ -64,6 +92,204 @@ def local_bounds(start: date, end: date) -> tuple[datetime, datetime]:
     )
 
 
+def _check(
+    start: date, end: date, stages: Sequence[str], stage_names: Sequence[str] | None
+) -> tuple[str, ...]:
+    """Refuse a window that ends before it starts and unknown or repeated stage codes."""
+    if end < start:
+        raise ValueError("the window must not end before it starts")
+    unknown = [code for code in stages if code not in STAGE_CODES]
+    if unknown:
+        raise ValueError(f"unknown stages: {unknown}")
+    if len(set(stages)) != len(stages):
+        raise ValueError("each stage may appear once")
+    names = tuple(stage_names) if stage_names is not None else tuple(stages)
+    if len(names) != len(stages):
+        raise ValueError("stage_names must name every stage, in the same order")
+    return names
+
+
+def _source_order(codes: Iterable[str]) -> list[str]:
+    """Source codes in their declared order, so the dashboards' order is stable.
+
+    Unknown codes, if a migration ever leaves some, follow in alphabetical order rather
+    than vanish.
+    """
+    present = set(codes)
+    order = [code for code in LeadSource.values if code in present]
+    return order + sorted(present - set(LeadSource.values))
+
+
+def probability_actuals_by_rep(
+    *,
+    unit: OrgUnit,
+    start: date,
+    end: date,
+    stages: Sequence[str],
+    reps: QuerySet[User] | Sequence[int] | None = None,
+    stage_names: Sequence[str] | None = None,
+) -> dict[int, ActualIndicators]:
+    """Each rep's probability-paradigm actuals over ``start`` … ``end``, by user id.
+
+    The same fixed queries as :func:`probability_actuals`, grouped by rep: one for the
+    reps unless given, then won deals, stage entries, leads and behaviours — the number of
+    reps, deals, leads and activities does not change it. Every rep gets an entry (zeros
+    when they did nothing) with ``reps=1``.
+
+    ``stages`` are the funnel's stage codes in funnel order (a ``Stage`` value or one of
+    ``LEADS_CREATED``, ``LEADS_QUALIFIED``, ``DEALS_OPENED``); ``stage_names`` name them as
+    the plan does (default: the codes).
+
+    - revenue, customers: amount and number of the rep's deals moved to won in the window
+      (each deal once, however often it was won in the window; owner as recorded now);
+    - a ``Stage`` code: the rep's deals that entered that stage in the window (each deal
+      once); ``DEALS_OPENED``: the rep's deals created in the window;
+    - ``LEADS_CREATED`` and sources: leads the rep owns created in the window (per source
+      with any lead); ``LEADS_QUALIFIED``: leads the rep owns qualified in the window;
+    - calls, reached calls, visits: call attempts, calls reached and visit attempts in the
+      window, from the daily rollup.
+    """
+    names = _check(start, end, stages, stage_names)
+    rep_ids = _rep_ids(unit=unit, reps=reps)
+    since, until = local_bounds(start, end)
+    changes = OpportunityStageChange.objects.filter(
+        changed_at__gte=since, changed_at__lt=until, opportunity__owner_id__in=rep_ids
+    )
+
+    # A deal won, reopened and won again in the window is one customer: select the deals,
+    # then sum over them by owner, rather than summing over the history rows.
+    won: dict[int, tuple[Decimal, int]] = {
+        owner: (revenue or Decimal(0), customers)
+        for owner, revenue, customers in Opportunity.objects.filter(
+            pk__in=changes.filter(to_stage=Stage.WON).values("opportunity_id")
+        )
+        .order_by()
+        .values("owner_id")
+        .annotate(revenue=Sum("amount"), customers=Count("pk"))
+        .values_list("owner_id", "revenue", "customers")
+    }
+
+    # One conditional distinct count per deal-stage code, grouped by owner: one query.
+    history_codes = [code for code in stages if code in Stage.values or code == DEALS_OPENED]
+    entered: dict[tuple[int, str], int] = {}
+    if history_codes:
+        counts = {
+            f"n{k}": Count(
+                "opportunity_id",
+                distinct=True,
+                filter=Q(from_stage="") if code == DEALS_OPENED else Q(to_stage=code),
+            )
+            for k, code in enumerate(history_codes)
+        }
+        for row in (
+            changes.order_by()
+            .values("opportunity__owner_id")
+            .annotate(**counts)
+            .values("opportunity__owner_id", *counts)
+        ):
+            owner = row["opportunity__owner_id"]
+            for k, code in enumerate(history_codes):
+                entered[(owner, code)] = row[f"n{k}"]
+
+    # Leads created or qualified in the window, by owner and source: one query.
+    created_in = Q(created_on__range=(start, end))
+    qualified_in = Q(qualified_on__range=(start, end))
+    by_source: dict[int, dict[str, int]] = defaultdict(dict)
+    qualified: dict[int, int] = defaultdict(int)
+    for owner, source, created_count, qualified_count in (
+        Lead.objects.filter(created_in | qualified_in, owner_id__in=rep_ids)
+        .order_by()
+        .values("owner_id", "source")
+        .annotate(
+            created=Count("pk", filter=created_in), qualified=Count("pk", filter=qualified_in)
+        )
+        .values_list("owner_id", "source", "created", "qualified")
+    ):
+        if created_count:
+            by_source[owner][source] = created_count
+        qualified[owner] += qualified_count
+
+    behaviours: dict[int, tuple[int, int, int]] = {
+        person: (calls or 0, reached or 0, visits or 0)
+        for person, calls, reached, visits in ActivityDailyRollup.objects.filter(
+            person_id__in=rep_ids, day__range=(start, end)
+        )
+        .order_by()
+        .values("person_id")
+        .annotate(
+            calls=Sum("attempts", filter=Q(type=ActivityType.CALL)),
+            reached_calls=Sum("reached", filter=Q(type=ActivityType.CALL)),
+            visits=Sum("attempts", filter=Q(type=ActivityType.VISIT)),
+        )
+        .values_list("person_id", "calls", "reached_calls", "visits")
+    }
+
+    def stage_count(rep: int, code: str) -> int:
+        if code == LEADS_CREATED:
+            return sum(by_source[rep].values())
+        if code == LEADS_QUALIFIED:
+            return qualified[rep]
+        return entered.get((rep, code), 0)
+
+    result: dict[int, ActualIndicators] = {}
+    for rep in rep_ids:
+        revenue, customers = won.get(rep, (Decimal(0), 0))
+        calls, reached_calls, visits = behaviours.get(rep, (0, 0, 0))
+        sources = by_source[rep]
+        result[rep] = ActualIndicators(
+            revenue=to_money(revenue),
+            customers=customers,
+            stages=tuple(
+                ActualStage(name=name, entered=stage_count(rep, code))
+                for code, name in zip(stages, names, strict=True)
+            ),
+            sources=tuple(
+                ActualSource(name=code, leads=sources[code]) for code in _source_order(sources)
+            ),
+            calls=calls,
+            reached_calls=reached_calls,
+            visits=visits,
+            reps=1,
+        )
+    return result
+
+
+def sum_actuals(
+    actuals: Iterable[ActualIndicators], *, stage_names: Sequence[str]
+) -> ActualIndicators:
+    """Several reps' (or teams') actuals as one node's: counts and money add up.
+
+    Exact for reps' figures from :func:`probability_actuals_by_rep`: each deal, lead and
+    activity has one owner, so no deal is counted twice. ``stage_names`` names the stages
+    when ``actuals`` is empty.
+    """
+    items = list(actuals)
+    sources: dict[str, int] = defaultdict(int)
+    entered = [0] * len(stage_names)
+    for item in items:
+        if [stage.name for stage in item.stages] != list(stage_names):
+            raise ValueError("every actual must have the same stages, in the same order")
+        for k, stage in enumerate(item.stages):
+            entered[k] += stage.entered
+        for source in item.sources:
+            sources[source.name] += source.leads
+    return ActualIndicators(
+        revenue=to_money(sum((item.revenue for item in items), Decimal(0))),
+        customers=sum(item.customers for item in items),
+        stages=tuple(
+            ActualStage(name=name, entered=count)
+            for name, count in zip(stage_names, entered, strict=True)
+        ),
+        sources=tuple(
+            ActualSource(name=code, leads=sources[code]) for code in _source_order(sources)
+        ),
+        calls=sum(item.calls for item in items),
+        reached_calls=sum(item.reached_calls for item in items),
+        visits=sum(item.visits for item in items),
+        reps=sum(item.reps for item in items),
+    )
+
+
 def probability_actuals(
     *,
     unit: OrgUnit,
@@ -75,78 +301,16 @@ def probability_actuals(
 ) -> ActualIndicators:
     """A unit's probability-paradigm actuals over ``start`` … ``end`` (fixed queries).
 
-    ``stages`` are the plan's funnel stages as ``pipeline.models.Stage`` codes, in funnel
-    order; ``stage_names`` (default: the codes) name them as the plan does, so the result
-    meets ``core.mesh.probability_mesh``'s check. ``reps`` defaults to the reps of the
-    unit's subtree (:func:`unit_rep_ids`); passing their ids saves that query.
-
-    - revenue, customers: amount and number of the reps' deals moved to won in the window
-      (each deal once, however often it was won in the window; owner as recorded now);
-    - stages: the reps' deals that entered each stage in the window (each deal once);
-    - sources: leads the reps own created in the window, per source with any lead;
-    - calls, reached calls, visits: call attempts, calls reached and visit attempts of the
-      reps in the window, from the daily rollup.
+    ``stages`` are the plan's funnel stages as stage codes (a ``pipeline.models.Stage``
+    value, ``LEADS_CREATED``, ``LEADS_QUALIFIED`` or ``DEALS_OPENED``), in funnel order;
+    ``stage_names`` (default: the codes) name them as the plan does, so the result meets
+    ``core.mesh.probability_mesh``'s check. ``reps`` defaults to the reps of the unit's
+    subtree (:func:`unit_rep_ids`); passing their ids saves that query. Each figure is the
+    sum of the reps' (:func:`probability_actuals_by_rep` says what each counts); ``reps``
+    is how many reps there are, whether or not they did anything.
     """
-    if end < start:
-        raise ValueError("the window must not end before it starts")
-    unknown = [code for code in stages if code not in Stage.values]
-    if unknown:
-        raise ValueError(f"unknown stages: {unknown}")
-    if len(set(stages)) != len(stages):
-        raise ValueError("each stage may appear once")
-    names = tuple(stage_names) if stage_names is not None else tuple(stages)
-    if len(names) != len(stages):
-        raise ValueError("stage_names must name every stage, in the same order")
-
-    rep_ids = _rep_ids(unit=unit, reps=reps)
-    since, until = local_bounds(start, end)
-    in_window = Q(changed_at__gte=since, changed_at__lt=until)
-    changes = OpportunityStageChange.objects.filter(in_window, opportunity__owner_id__in=rep_ids)
-
-    # A deal won, reopened and won again in the window is one customer: select the deals,
-    # then sum over them, rather than summing over the history rows.
-    won = Opportunity.objects.filter(
-        pk__in=changes.filter(to_stage=Stage.WON).values("opportunity_id")
-    ).aggregate(revenue=Sum("amount"), customers=Count("pk"))
-
-    entered: dict[str, int] = dict(
-        changes.filter(to_stage__in=list(stages))
-        .order_by()
-        .values("to_stage")
-        .annotate(deals=Count("opportunity_id", distinct=True))
-        .values_list("to_stage", "deals")
+    names = _check(start, end, stages, stage_names)
+    by_rep = probability_actuals_by_rep(
+        unit=unit, start=start, end=end, stages=stages, reps=reps, stage_names=names
     )
-
-    by_source: dict[str, int] = dict(
-        Lead.objects.filter(owner_id__in=rep_ids, created_on__range=(start, end))
-        .order_by()
-        .values("source")
-        .annotate(leads=Count("pk"))
-        .values_list("source", "leads")
-    )
-
-    behaviours = ActivityDailyRollup.objects.filter(
-        person_id__in=rep_ids, day__range=(start, end)
-    ).aggregate(
-        calls=Sum("attempts", filter=Q(type=ActivityType.CALL)),
-        reached_calls=Sum("reached", filter=Q(type=ActivityType.CALL)),
-        visits=Sum("attempts", filter=Q(type=ActivityType.VISIT)),
-    )
-
-    # Sources in their declared order (stable for the dashboards); unknown codes, if a
-    # migration ever leaves some, follow in alphabetical order rather than vanish.
-    order = [code for code in LeadSource.values if code in by_source]
-    order += sorted(set(by_source) - set(LeadSource.values))
-    return ActualIndicators(
-        revenue=to_money(won["revenue"] or Decimal(0)),
-        customers=won["customers"],
-        stages=tuple(
-            ActualStage(name=name, entered=entered.get(code, 0))
-            for code, name in zip(stages, names, strict=True)
-        ),
-        sources=tuple(ActualSource(name=code, leads=by_source[code]) for code in order),
-        calls=behaviours["calls"] or 0,
-        reached_calls=behaviours["reached_calls"] or 0,
-        visits=behaviours["visits"] or 0,
-        reps=len(rep_ids),
-    )
+    return sum_actuals(by_rep.values(), stage_names=names)

@@ -1,0 +1,134 @@
+"""Per-rep probability actuals and the record-based stage codes, against conftest's hand count."""
+
+from __future__ import annotations
+
+from datetime import date
+from decimal import Decimal
+
+import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+
+from salesmesh.activities.indicators import (
+    DEALS_OPENED,
+    LEADS_CREATED,
+    LEADS_QUALIFIED,
+    probability_actuals,
+    probability_actuals_by_rep,
+    sum_actuals,
+)
+from salesmesh.core.mesh import ActualIndicators, ActualSource, ActualStage
+from salesmesh.pipeline.models import Stage
+from tests.mesh.conftest import AS_OF, JULY_START, World
+
+pytestmark = pytest.mark.django_db
+
+CODES = (LEADS_CREATED, LEADS_QUALIFIED, DEALS_OPENED, Stage.WON)
+NAMES = ("leads", "qualified", "opened", "won")
+
+
+def stages(*counts: int) -> tuple[ActualStage, ...]:
+    return tuple(ActualStage(name=n, entered=c) for n, c in zip(NAMES, counts, strict=True))
+
+
+ANN = ActualIndicators(
+    revenue=Decimal("6000.00"),
+    customers=5,
+    # 32 created; 15 of them and one of June qualified; 12 opened; 5 won.
+    stages=stages(32, 16, 12, 5),
+    sources=(
+        ActualSource(name="market_coverage", leads=20),
+        ActualSource(name="brand", leads=10),
+        ActualSource(name="referral", leads=2),
+    ),
+    calls=150,
+    reached_calls=60,
+    visits=6,
+    reps=1,
+)
+BO = ActualIndicators(
+    revenue=Decimal("1000.00"),
+    customers=1,
+    # The deal won was opened in June: 4 opened in the window, 1 won.
+    stages=stages(10, 4, 4, 1),
+    sources=(ActualSource(name="market_coverage", leads=10),),
+    calls=50,
+    reached_calls=10,
+    visits=2,
+    reps=1,
+)
+
+
+def by_rep(world: World, **kwargs: object) -> dict[int, ActualIndicators]:
+    return probability_actuals_by_rep(
+        unit=world.line,
+        start=JULY_START,
+        end=AS_OF,
+        stages=CODES,
+        stage_names=NAMES,
+        **kwargs,  # type: ignore[arg-type]
+    )
+
+
+def test_each_rep_is_counted_on_their_own(world: World) -> None:
+    assert by_rep(world) == {world.ann.pk: ANN, world.bo.pk: BO}
+
+
+def test_the_unit_is_the_sum_of_its_reps(world: World) -> None:
+    total = probability_actuals(
+        unit=world.line, start=JULY_START, end=AS_OF, stages=CODES, stage_names=NAMES
+    )
+
+    assert total == sum_actuals([ANN, BO], stage_names=NAMES)
+    assert total == ActualIndicators(
+        revenue=Decimal("7000.00"),
+        customers=6,
+        stages=stages(42, 20, 16, 6),
+        sources=(
+            ActualSource(name="market_coverage", leads=30),
+            ActualSource(name="brand", leads=10),
+            ActualSource(name="referral", leads=2),
+        ),
+        calls=200,
+        reached_calls=70,
+        visits=8,
+        reps=2,
+    )
+
+
+def test_a_rep_who_did_nothing_has_zeros(world: World) -> None:
+    august = probability_actuals_by_rep(
+        unit=world.line,
+        start=date(2025, 8, 1),
+        end=date(2025, 8, 31),
+        stages=CODES,
+        stage_names=NAMES,
+    )
+
+    nothing = ActualIndicators(
+        revenue=Decimal("0.00"),
+        customers=0,
+        stages=stages(0, 0, 0, 0),
+        sources=(),
+        calls=0,
+        reached_calls=0,
+        visits=0,
+        reps=1,
+    )
+    assert august == {world.ann.pk: nothing, world.bo.pk: nothing}
+    assert sum_actuals([], stage_names=NAMES).reps == 0
+
+
+def test_sums_refuse_different_funnels() -> None:
+    with pytest.raises(ValueError, match="same stages"):
+        sum_actuals([ANN], stage_names=("a", "b", "c", "d"))
+
+
+def test_queries_are_fixed_and_ids_save_one(world: World) -> None:
+    with CaptureQueriesContext(connection) as default:
+        by_rep(world)
+    with CaptureQueriesContext(connection) as given:
+        by_rep(world, reps=[world.ann.pk, world.bo.pk])
+
+    # The reps, then won deals, stage entries, leads, behaviours.
+    assert (len(default.captured_queries), len(given.captured_queries)) == (5, 4)
