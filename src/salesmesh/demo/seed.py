@@ -2,8 +2,9 @@
 
 Every value comes from a fixed RNG seed and a fixed reference date, never
 from "today" or the database's state, so two runs build the same company and
-a second run finds nothing to change. Later issues extend it with accounts,
-pipeline, activities and projects.
+a second run finds nothing to change — except the SMB plan's period, the
+quarter of the seeding day (``demo.plans``), so the demo always has a live
+plan. Later issues extend it with accounts, pipeline, activities and projects.
 """
 
 from __future__ import annotations
@@ -358,8 +359,12 @@ def demo_logins(people: Iterable[PersonSpec]) -> list[DemoLogin]:
 
 
 @transaction.atomic
-def seed_demo_company(*, only_if_empty: bool = False) -> SeedReport:
-    """Create or repair the demo company; with ``only_if_empty`` leave a used database alone."""
+def seed_demo_company(*, only_if_empty: bool = False, today: date | None = None) -> SeedReport:
+    """Create or repair the demo company; with ``only_if_empty`` leave a used database alone.
+
+    ``today`` (default: the local date) is the seeding day the SMB plan's live quarter
+    follows (``demo.plans``); everything else is fixed.
+    """
     people = build_people(random.Random(DEMO_SEED))
     report = SeedReport(logins=demo_logins(people))
     if only_if_empty and OrgUnit.objects.exists():
@@ -368,5 +373,5 @@ def seed_demo_company(*, only_if_empty: bool = False) -> SeedReport:
     units = _seed_units(COMPANY, None, report)
     for person in people:
         _seed_person(person, units, report)
-    report.created += seed_demo_plans(approver=User.objects.get(username="head"))
+    report.created += seed_demo_plans(approver=User.objects.get(username="head"), today=today)
     return report
