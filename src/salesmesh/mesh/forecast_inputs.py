@@ -1,0 +1,529 @@
+"""What the forecast reads from the database, in a fixed number of queries.
+
+Fetch (this module), then model (``forecast_model``), then compute (``core.forecast``).
+Every function here is one query — two for milestones — whatever the number of deals,
+leads or milestones: the state of each deal on a day comes from correlated subqueries on
+the stage history (index ``stage_change_opp_time``), counts are aggregated in SQL, and the
+rows that are fetched carry only the columns the model needs.
+
+"On ``as_of``" means at the end of that local day (``TIME_ZONE``): a deal won at 23:30 in
+Shanghai on the 5th is won as of the 5th. Amounts, expected close dates and owners are
+read as they are now; the stage history is read as it was on the day.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+from datetime import date, datetime, time, timedelta
+from decimal import Decimal
+from typing import Any
+
+from django.db.models import (
+    CharField,
+    Count,
+    Exists,
+    Func,
+    IntegerField,
+    Max,
+    OuterRef,
+    Q,
+    QuerySet,
+    Subquery,
+    Sum,
+    Value,
+)
+from django.db.models.functions import Cast, Concat
+from django.utils import timezone
+
+from salesmesh.accounts.models import Account
+from salesmesh.core.calendar import FiscalCalendar, Period, WorkCalendar
+from salesmesh.core.money import to_money
+from salesmesh.mesh.forecast_model import CLOSED, MilestoneFact, Timeline
+from salesmesh.org.models import Membership, OrgUnit, User
+from salesmesh.pipeline.models import Lead, Opportunity, OpportunityStageChange, Stage
+from salesmesh.planfile.loader import load_plan_data
+from salesmesh.planning.models import PlanVersion
+from salesmesh.projects.models import Milestone, Project
+
+__all__ = [
+    "HISTORY_DAYS",
+    "OPEN_STAGES",
+    "RUN_RATE_DAYS",
+    "DealRow",
+    "DealState",
+    "HistoryRows",
+    "LeadCounts",
+    "PlanFrame",
+    "Scope",
+    "data_stamp",
+    "deal_state",
+    "deal_timelines",
+    "lead_counts",
+    "line_closed_timelines",
+    "local_day",
+    "local_midnight",
+    "milestone_facts",
+    "plan_frame",
+    "scope_for",
+]
+
+# The win rates and the run-rate's conversion learn from the deals closed in the year before
+# the day: old enough history describes another team and another market.
+HISTORY_DAYS = 365
+# Leads per working day are counted over the four weeks before the day.
+RUN_RATE_DAYS = 28
+OPEN_STAGES = tuple(stage for stage in Stage.values if stage not in CLOSED)
+
+
+# -- time ------------------------------------------------------------------------------------
+
+
+def local_midnight(day: date) -> datetime:
+    """The aware start of ``day`` on the project's wall clock."""
+    return datetime.combine(day, time.min, tzinfo=timezone.get_default_timezone())
+
+
+def local_day(moment: datetime) -> date:
+    """The project's local calendar day of an aware moment."""
+    return moment.astimezone(timezone.get_default_timezone()).date()
+
+
+# -- the plan --------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class PlanFrame:
+    """What the forecast reads from a plan version: its period, target and allocation."""
+
+    period: Period
+    target: Decimal
+    country: str
+    # Target by allocation node id (unit code or username), when the plan allocates.
+    allocation: Mapping[str, Decimal]
+
+    def fingerprint(self) -> str:
+        """A short hash of everything above, for cache keys."""
+        text = repr(
+            (self.period.label, self.period.start, self.period.end, self.target, self.country)
+        ) + repr(sorted(self.allocation.items()))
+        return hashlib.sha256(text.encode()).hexdigest()[:16]
+
+
+def plan_frame(version: PlanVersion) -> PlanFrame:
+    """Period, target, country and allocation of a saved version.
+
+    Read from the computed report stored with the version (``result.data``), which costs
+    nothing; re-validating the document runs the planner again (≈ 0.4 s for the SMB plan),
+    so that is only the fallback for a version stored without its report (then without an
+    allocation).
+    """
+    data: dict[str, Any] = (version.result or {}).get("data") or {}
+    document: dict[str, Any] = data.get("document") or {}
+    if not document.get("period") or "target" not in document:
+        loaded = load_plan_data(version.assumptions)
+        return PlanFrame(
+            period=loaded.plan_period,
+            target=to_money(loaded.target),
+            country=loaded.country,
+            allocation={},
+        )
+    fiscal = FiscalCalendar(int(version.assumptions.get("fiscal_year_start_month") or 1))
+    period = fiscal.parse(str(document["period"]["label"]))
+    allocation = data.get("allocation") or {}
+    amounts = {
+        str(key): Decimal(str(value)) for key, value in allocation.get("amounts", {}).items()
+    }
+    return PlanFrame(
+        period=period,
+        target=to_money(Decimal(str(document["target"]))),
+        country=str(document.get("country") or "CN"),
+        allocation=amounts,
+    )
+
+
+# -- scope -----------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Scope:
+    """A business line, or a unit inside it, or one person's part of it."""
+
+    line: OrgUnit
+    unit: OrgUnit | None = None
+    person: User | None = None
+
+    @property
+    def key(self) -> str:
+        """Stable text naming the scope, for cache keys."""
+        if self.person is not None:
+            return f"person-{self.person.pk}"
+        return f"unit-{self.unit.pk}" if self.unit is not None else "line"
+
+    def owned(self, field: str) -> Q:
+        """Rows whose ``field`` (a user id) is in scope: the person, the unit's people, any."""
+        if self.person is not None:
+            return Q(**{field: self.person.pk})
+        if self.unit is not None:
+            members = Membership.objects.filter(unit__path__startswith=self.unit.path)
+            return Q(**{f"{field}__in": members.values("user_id")})
+        return Q()
+
+    def allocation_key(self) -> str | None:
+        """The allocation node id of the scope (None for the line: its target is the plan's)."""
+        if self.person is not None:
+            return self.person.username
+        return self.unit.code if self.unit is not None else None
+
+
+def scope_for(*, line: OrgUnit, unit: OrgUnit | None, person: User | None) -> Scope:
+    """Check and build a scope; a unit outside the line (or both unit and person) is refused."""
+    if unit is not None and person is not None:
+        raise ValueError("forecast a unit or a person, not both")
+    if unit is not None and not unit.path.startswith(line.path):
+        raise ValueError(f"unit {unit.code} is not inside the business line {line.code}")
+    if unit is not None and unit.pk == line.pk:
+        unit = None
+    return Scope(line=line, unit=unit, person=person)
+
+
+# -- open deals and closed revenue ------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class DealRow:
+    """An open deal on the day: its stage then, days in that stage, amount and close date."""
+
+    stage: str
+    age_days: int
+    amount: Decimal
+    expected_close: date | None
+
+
+@dataclass(frozen=True)
+class DealState:
+    """The scope's open deals on a day, and its deals won in the period up to that day."""
+
+    open: tuple[DealRow, ...]
+    # (local day won, amount) of each deal whose latest move by the day is a win in the period.
+    won: tuple[tuple[date, Decimal], ...]
+
+
+def deal_state(*, scope: Scope, as_of: date, period_start: date) -> DealState:
+    """Open deals and won deals of the scope at the end of ``as_of`` (one query).
+
+    A deal's stage on the day is the stage its latest move before the day's end entered.
+    Candidates are the deals open now and the deals that moved since the earlier of the
+    period's start and the day, so a year of closed history is never read.
+    """
+    cutoff = local_midnight(as_of + timedelta(days=1))
+    since = local_midnight(min(period_start, as_of + timedelta(days=1)))
+    period_begins = local_midnight(period_start)
+    latest = OpportunityStageChange.objects.filter(
+        opportunity=OuterRef("pk"), changed_at__lt=cutoff
+    ).order_by("-changed_at", "-pk")
+    moved = OpportunityStageChange.objects.filter(changed_at__gte=since).values("opportunity_id")
+    rows = (
+        Opportunity.objects.filter(scope.owned("owner_id"), line=scope.line)
+        .filter(Q(stage__in=OPEN_STAGES) | Q(pk__in=moved))
+        .annotate(
+            stage_then=Subquery(latest.values("to_stage")[:1]),
+            entered=Subquery(latest.values("changed_at")[:1]),
+        )
+        .filter(Q(stage_then__in=OPEN_STAGES) | Q(stage_then=Stage.WON, entered__gte=period_begins))
+        .order_by()
+        .values_list("stage_then", "entered", "amount", "expected_close")
+    )
+    zone = timezone.get_default_timezone()
+    open_rows: list[DealRow] = []
+    won: list[tuple[date, Decimal]] = []
+    for stage, entered, amount, expected_close in rows:
+        day = entered.astimezone(zone).date()
+        if stage == Stage.WON:
+            won.append((day, amount))
+        else:
+            open_rows.append(DealRow(stage, (as_of - day).days, amount, expected_close))
+    won.sort()
+    return DealState(open=tuple(open_rows), won=tuple(won))
+
+
+# -- history ---------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class HistoryRows:
+    """Closed deals' stage histories, with each deal's amount."""
+
+    timelines: tuple[Timeline, ...]
+    amounts: tuple[Decimal, ...]
+
+
+def _timelines(rows: Iterable[tuple[int, str, datetime, Decimal]]) -> HistoryRows:
+    """Group (deal, stage, moment, amount) rows, ordered by deal and moment, into timelines."""
+    zone = timezone.get_default_timezone()
+    timelines: list[Timeline] = []
+    amounts: list[Decimal] = []
+    current: int | None = None
+    moves: list[tuple[str, date]] = []
+    amount = Decimal(0)
+    for deal, stage, moment, deal_amount in rows:
+        if deal != current:
+            if moves:
+                timelines.append(tuple(moves))
+                amounts.append(amount)
+            current, moves, amount = deal, [], deal_amount
+        moves.append((stage, moment.astimezone(zone).date()))
+    if moves:
+        timelines.append(tuple(moves))
+        amounts.append(amount)
+    return HistoryRows(tuple(timelines), tuple(amounts))
+
+
+def line_closed_timelines(
+    *, line: OrgUnit, as_of: date, history_days: int = HISTORY_DAYS
+) -> HistoryRows:
+    """Histories of the line's deals closed in the ``history_days`` up to ``as_of`` (one query).
+
+    Only moves before the end of ``as_of`` are read: the model never sees the future.
+    """
+    cutoff = local_midnight(as_of + timedelta(days=1))
+    window = local_midnight(as_of + timedelta(days=1 - history_days))
+    closed = OpportunityStageChange.objects.filter(
+        opportunity__line=line,
+        to_stage__in=sorted(CLOSED),
+        changed_at__gte=window,
+        changed_at__lt=cutoff,
+    ).values("opportunity_id")
+    rows = (
+        OpportunityStageChange.objects.filter(opportunity_id__in=closed, changed_at__lt=cutoff)
+        .order_by("opportunity_id", "changed_at", "pk")
+        .values_list("opportunity_id", "to_stage", "changed_at", "opportunity__amount")
+    )
+    history = _timelines(rows.iterator(chunk_size=10_000))
+    # A deal closed in the window and reopened since is open on the day: not history.
+    kept = [
+        (timeline, amount)
+        for timeline, amount in zip(history.timelines, history.amounts, strict=True)
+        if timeline[-1][0] in CLOSED
+    ]
+    return HistoryRows(tuple(t for t, _ in kept), tuple(a for _, a in kept))
+
+
+def deal_timelines(*, line: OrgUnit, as_of: date) -> tuple[HistoryRows, tuple[date | None, ...]]:
+    """Every deal of the line with its moves up to the end of ``as_of`` and its close date.
+
+    The back-test's one read of the pipeline (one query); the second tuple holds each deal's
+    expected close, in the order of the timelines.
+    """
+    cutoff = local_midnight(as_of + timedelta(days=1))
+    rows = (
+        OpportunityStageChange.objects.filter(opportunity__line=line, changed_at__lt=cutoff)
+        .order_by("opportunity_id", "changed_at", "pk")
+        .values_list(
+            "opportunity_id",
+            "to_stage",
+            "changed_at",
+            "opportunity__amount",
+            "opportunity__expected_close",
+        )
+    )
+    closes: dict[int, date | None] = {}
+
+    def rows_with_close() -> Iterable[tuple[int, str, datetime, Decimal]]:
+        for deal, stage, moment, amount, expected_close in rows.iterator(chunk_size=10_000):
+            closes[deal] = expected_close
+            yield deal, stage, moment, amount
+
+    history = _timelines(rows_with_close())
+    return history, tuple(closes.values())
+
+
+# -- the run-rate ----------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class LeadCounts:
+    """Leads of the scope in the run-rate window, and of the line in the history window."""
+
+    recent: int
+    recent_working_days: int
+    history: int
+
+
+def lead_counts(
+    *, scope: Scope, as_of: date, calendar: WorkCalendar, history_days: int = HISTORY_DAYS
+) -> LeadCounts:
+    """Lead counts for the run-rate (one query)."""
+    recent_start = as_of - timedelta(days=RUN_RATE_DAYS - 1)
+    history_start = as_of - timedelta(days=history_days - 1)
+    counts = Lead.objects.filter(line=scope.line, created_on__lte=as_of).aggregate(
+        recent=Count("pk", filter=Q(created_on__gte=recent_start) & scope.owned("owner_id")),
+        history=Count("pk", filter=Q(created_on__gte=history_start)),
+    )
+    return LeadCounts(
+        recent=counts["recent"] or 0,
+        recent_working_days=calendar.working_days(recent_start, as_of),
+        history=counts["history"] or 0,
+    )
+
+
+# -- milestones ------------------------------------------------------------------------------
+
+
+def milestone_facts(
+    *, scope: Scope, as_of: date
+) -> tuple[tuple[MilestoneFact, ...], frozenset[int], dict[int, str], dict[int, str]]:
+    """Every milestone of the line as known on ``as_of`` (two queries).
+
+    Returns the facts, the ids of the projects in scope (their account's owner is the
+    person, or one of the unit's people, or anyone for the line), and the project and
+    milestone names by id. A milestone's revenue is its share of the contract value, to
+    the cent.
+    """
+    owned = Account.objects.filter(scope.owned("owner_id"), pk=OuterRef("project__account_id"))
+    rows = list(
+        Milestone.objects.filter(project__line=scope.line)
+        .annotate(scoped=Exists(owned))
+        .order_by("project_id", "planned_date", "pk")
+        .values_list(
+            "pk",
+            "project_id",
+            "planned_date",
+            "actual_date",
+            "revenue_share",
+            "project__contract_value",
+            "scoped",
+            "name",
+            "project__name",
+        )
+    )
+    through = Milestone.depends_on.through
+    links: dict[int, list[int]] = {}
+    for milestone, prerequisite in through.objects.filter(
+        from_milestone__project__line=scope.line
+    ).values_list("from_milestone_id", "to_milestone_id"):
+        links.setdefault(milestone, []).append(prerequisite)
+    facts = tuple(
+        MilestoneFact(
+            id=pk,
+            project_id=project,
+            planned=planned,
+            reached=actual if actual is not None and actual <= as_of else None,
+            amount=to_money(Decimal(share) * Decimal(value)),
+            depends_on=tuple(sorted(links.get(pk, ()))),
+        )
+        for pk, project, planned, actual, share, value, *_ in rows
+    )
+    projects = frozenset(row[1] for row in rows if row[6])
+    return (
+        facts,
+        projects,
+        {row[1]: row[8] for row in rows},
+        {row[0]: row[7] for row in rows},
+    )
+
+
+# -- the data-version stamp -------------------------------------------------------------------
+
+
+class _DayNumber(Func):
+    """A date as a whole number of days, for checksums (SQLite and PostgreSQL)."""
+
+    output_field = IntegerField()
+
+    def as_sqlite(self, compiler: Any, connection: Any, **extra: Any) -> Any:
+        return self.as_sql(
+            compiler, connection, template="CAST(julianday(%(expressions)s) AS INTEGER)", **extra
+        )
+
+    def as_postgresql(self, compiler: Any, connection: Any, **extra: Any) -> Any:
+        return self.as_sql(
+            compiler, connection, template="(%(expressions)s - DATE '2000-01-01')", **extra
+        )
+
+
+def _fingerprint(queryset: QuerySet[Any], *aggregates: Any) -> Subquery:
+    """One scalar subquery: the aggregates over ``queryset`` joined as text."""
+    parts: list[Any] = []
+    for aggregate in aggregates:
+        parts += [Cast(aggregate, CharField()), Value("|")]
+    return Subquery(
+        queryset.order_by()
+        .annotate(_all=Value(1, IntegerField()))
+        .values("_all")
+        .annotate(text=Concat(*parts, output_field=CharField()))
+        .values("text")
+    )
+
+
+def data_stamp(*, line: OrgUnit) -> str:
+    """A hash of everything a forecast of ``line`` reads, in one query (for cache keys).
+
+    Counts, highest ids and sums of the columns the forecast uses — amounts, owners, close
+    and milestone dates, shares, contract values, memberships — so an insert, a delete or
+    an edit of any of them changes the stamp (barring edits that cancel out exactly in
+    every sum at once). Stage changes, dependencies and memberships are stamped across all
+    lines: a change elsewhere only costs a recomputation.
+    """
+    through = Milestone.depends_on.through
+    stamp = (
+        OrgUnit.objects.filter(pk=line.pk)
+        .annotate(
+            stamp_deals=_fingerprint(
+                Opportunity.objects.filter(line=line),
+                Count("pk"),
+                Max("pk"),
+                Sum("amount"),
+                Sum("owner_id"),
+                Sum(_DayNumber("expected_close")),
+                Count("expected_close"),
+            ),
+            stamp_moves=_fingerprint(OpportunityStageChange.objects.all(), Count("pk"), Max("pk")),
+            stamp_leads=_fingerprint(
+                Lead.objects.filter(line=line),
+                Count("pk"),
+                Max("pk"),
+                Sum("owner_id"),
+                Sum(_DayNumber("created_on")),
+            ),
+            stamp_projects=_fingerprint(
+                Project.objects.filter(line=line),
+                Count("pk"),
+                Max("pk"),
+                Sum("contract_value"),
+                Sum("account_id"),
+            ),
+            stamp_milestones=_fingerprint(
+                Milestone.objects.filter(project__line=line),
+                Count("pk"),
+                Max("pk"),
+                Sum("revenue_share"),
+                Sum("project_id"),
+                Sum(_DayNumber("planned_date")),
+                Sum(_DayNumber("actual_date")),
+                Count("actual_date"),
+            ),
+            stamp_links=_fingerprint(through.objects.all(), Count("pk"), Max("pk")),
+            stamp_members=_fingerprint(
+                Membership.objects.all(), Count("pk"), Max("pk"), Sum("user_id"), Sum("unit_id")
+            ),
+            stamp_accounts=_fingerprint(
+                Account.objects.filter(line=line), Count("pk"), Max("pk"), Sum("owner_id")
+            ),
+            stamp_units=_fingerprint(OrgUnit.objects.all(), Count("pk"), Max("pk"), Sum("depth")),
+        )
+        .values_list(
+            "stamp_deals",
+            "stamp_moves",
+            "stamp_leads",
+            "stamp_projects",
+            "stamp_milestones",
+            "stamp_links",
+            "stamp_members",
+            "stamp_accounts",
+            "stamp_units",
+        )
+        .get()
+    )
+    return hashlib.sha256(repr(stamp).encode()).hexdigest()[:24]
