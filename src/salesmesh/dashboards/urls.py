@@ -2,7 +2,7 @@
 
 from django.urls import URLPattern, path
 
-from salesmesh.dashboards import mesh_tree, overview
+from salesmesh.dashboards import mesh_tree, overview, probability
 
 app_name = "dashboards"
 
@@ -11,4 +11,13 @@ urlpatterns: list[URLPattern] = [
     path("", overview.overview_page, name="overview"),
     path("mesh/", mesh_tree.mesh_page, name="mesh"),
     path("mesh/person/", mesh_tree.mesh_person, name="mesh_person"),
+    path("probability/", probability.probability_page, name="probability"),
+    path("probability/funnel/", probability.funnel_partial, name="probability_funnel"),
+    path("probability/board/", probability.board_partial, name="probability_board"),
+    path(
+        "probability/bottlenecks/",
+        probability.bottlenecks_partial,
+        name="probability_bottlenecks",
+    ),
+    path("probability/capability/", probability.capability_partial, name="probability_capability"),
 ]

@@ -1,3 +1,4 @@
 """Imports every dashboard walk so that it registers itself in ``WALKS``."""
 
 # -- each dashboard adds its import below --
+import tests.browser.dashboards.probability  # noqa: F401
