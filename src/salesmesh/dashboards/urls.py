@@ -2,12 +2,14 @@
 
 from django.urls import URLPattern, path
 
-from salesmesh.dashboards import mesh_tree, overview, probability
+from salesmesh.dashboards import behaviour, mesh_tree, overview, probability
 
 app_name = "dashboards"
 
 urlpatterns: list[URLPattern] = [
     # -- routes (each dashboard adds its own lines below) --
+    path("behaviour/", behaviour.behaviour_page, name="behaviour"),
+    path("behaviour/calendar/", behaviour.calendar_partial, name="behaviour_calendar"),
     path("", overview.overview_page, name="overview"),
     path("mesh/", mesh_tree.mesh_page, name="mesh"),
     path("mesh/person/", mesh_tree.mesh_person, name="mesh_person"),
