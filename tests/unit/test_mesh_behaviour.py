@@ -547,6 +547,16 @@ def test_the_revenue_gap_splits_over_the_funnel() -> None:
     assert shares["named_accounts"] == shares["signed_per_vql"] == shares["revenue_per_signed"] == 0
 
 
+def test_the_plan_side_is_the_target_not_the_rounded_up_signings() -> None:
+    # The planner's whole signings may bring more than the target: the tree and the
+    # attribution both compare with the target, so they agree on being behind.
+    plan = hand_plan(planned_revenue=D("253000.00"))
+    assert line_tree(plan=plan).find("revenue_per_signed").plan == D("10000.00")
+    result = attribution(plan=plan)
+    assert to_money(result.plan_total) == D("100000.00")
+    assert result.gap == D("-20000.00")
+
+
 def test_the_diagnosis_names_coverage() -> None:
     messages = diagnose_behaviour(
         plan=hand_plan(), actual=hand_actual(), period=JULY, as_of=MID_JULY, calendar=CN

@@ -56,12 +56,16 @@ Referrals are tracked but not planned (plan 0: never behind).
     revenue = N × (reached ÷ N) × (VQL ÷ reached) × (signed ÷ VQL) × (revenue ÷ signed)
 
 exactly, for the plan to date (N, N × scheduled coverage, VQL and signings pro rata, the
-planned revenue pro rata) and for the actual. ``core.attribution.attribute_gap`` splits the
-money gap over these factors by their log-ratios, to the cent. A stage that is zero while a
-later one is not (signings with no VQL in the window: an account signed from an earlier
-VQL) cannot be a factor, as its ratio would be infinite: it is merged into the next one
-("signings per reached account"). A zero followed by zeros stays: its factor is 0 and takes
-the gap. A ratio of 0 ÷ 0 is taken at the other side's value (no evidence it deviates).
+target pro rata) and for the actual. The plan's revenue per signed account is the target ÷
+the planned signings (not the planned signings' revenue, which the planner's rounding up
+to whole signings puts above the target): so the factors multiply out to the revenue node's
+own expectation, and the tree and its attribution agree on whether the node is behind.
+``core.attribution.attribute_gap`` splits the money gap over these factors by their
+log-ratios, to the cent. A stage that is zero while a later one is not (signings with no
+VQL in the window: an account signed from an earlier VQL) cannot be a factor, as its ratio
+would be infinite: it is merged into the next one ("signings per reached account"). A zero
+followed by zeros stays: its factor is 0 and takes the gap. A ratio of 0 ÷ 0 is taken at
+the other side's value (no evidence it deviates).
 An SDR's chain stops at VQL (N × coverage × VQL per reached account: amounts are VQLs), a
 BD's is N × signing rate × revenue per signed account.
 
@@ -668,7 +672,7 @@ def _revenue_node(
         "revenue_per_signed",
         Message(gettext_noop("Revenue per signed account")),
         Message(gettext_noop("revenue per signed account = signed revenue ÷ signed accounts")),
-        _ratio(plan.planned_revenue, plan.signed) or Fraction(0),
+        _ratio(plan.target, plan.signed) or Fraction(0),
         _ratio(actual.signed_revenue, actual.signed),
         unit=Unit.MONEY,
         accrual=Accrual.LEVEL,
@@ -794,7 +798,7 @@ def _counts(
         plan.named_accounts * coverage,
         plan.vql * elapsed,
         plan.signed * elapsed,
-        Fraction(plan.planned_revenue) * elapsed,
+        Fraction(plan.target) * elapsed,
     ]
     observed = [
         Fraction(actual.named_accounts),
