@@ -2,7 +2,7 @@
 
 from django.urls import URLPattern, path
 
-from salesmesh.dashboards import behaviour, mesh_tree, overview, probability
+from salesmesh.dashboards import behaviour, mesh_tree, overview, probability, project
 
 app_name = "dashboards"
 
@@ -22,4 +22,6 @@ urlpatterns: list[URLPattern] = [
         name="probability_bottlenecks",
     ),
     path("probability/capability/", probability.capability_partial, name="probability_capability"),
+    path("project/", project.project_page, name="project"),
+    path("project/knowledge/", project.project_knowledge, name="project_knowledge"),
 ]

@@ -4,3 +4,4 @@
 import tests.browser.dashboards.alerts  # noqa: F401
 import tests.browser.dashboards.behaviour  # noqa: F401
 import tests.browser.dashboards.probability  # noqa: F401
+import tests.browser.dashboards.project  # noqa: F401
