@@ -20,6 +20,7 @@ from django.conf import settings
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 
 from salesmesh.activities.behaviour_indicators import behaviour_actuals
 from salesmesh.core.behaviour import Stage as FunnelStage
@@ -74,7 +75,12 @@ def _calendar_context(calendar: VisitCalendar, weeks: int) -> dict[str, Any]:
     chart = (
         visit_calendar_chart(
             calendar,
-            title=_("BD visits per day, last %(weeks)s weeks") % {"weeks": weeks},
+            title=ngettext(
+                "BD visits per day, last %(weeks)s week",
+                "BD visits per day, last %(weeks)s weeks",
+                weeks,
+            )
+            % {"weeks": weeks},
             hover=_("%{y}, %{x}: %{z} visits"),
         )
         if calendar.rows
