@@ -1,0 +1,115 @@
+"""The mesh tree page, the person partial and the overview on the crafted July line.
+
+The world (tests/mesh/conftest.py): target 46,000 over July 2025's 23 working days; by 14
+July (10 working days) Ann won 6,000 and Bo 1,000, so the line expects 20,000 and has 7,000.
+"""
+
+from __future__ import annotations
+
+import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+from django.utils import translation
+
+from tests.mesh.conftest import World, deal
+
+pytestmark = pytest.mark.django_db
+
+MESH = "/dashboards/mesh/?line=pl&as_of=2025-07-14"
+
+
+def test_the_manager_sees_the_line_tree_catch_up_and_people(client, world: World):
+    client.force_login(world.manager)
+    with translation.override("en"):
+        response = client.get(MESH, HTTP_ACCEPT_LANGUAGE="en")
+    assert response.status_code == 200
+    html = response.content.decode()
+    assert 'id="mesh-tree"' in html
+    assert 'data-key="revenue"' in html
+    # Root: plan 46,000, expected 20,000 (10 of 23 working days), actual 7,000.
+    assert "plan 46,000.00" in html
+    assert "expected 20,000.00" in html
+    assert "actual 7,000.00" in html
+    assert 'id="catch-up"' in html
+    assert "39,000.00 to close in 13 working days." in html
+    people = response.context["page"].people
+    assert {p.name for p in people} == {world.ann.display_name, world.bo.display_name}
+
+
+def test_the_person_partial_shows_one_tree_in_scope_only(client, world: World):
+    client.force_login(world.manager)
+    response = client.get(
+        f"/dashboards/mesh/person/?line=pl&as_of=2025-07-14&person={world.ann.pk}"
+    )
+    assert response.status_code == 200
+    assert response.context["person"].person_id == world.ann.pk
+    assert client.get("/dashboards/mesh/person/?line=pl&person=abc").status_code == 404
+
+
+def test_a_rep_sees_only_their_own_tree(client, world: World):
+    client.force_login(world.ann)
+    response = client.get(MESH)
+    assert response.status_code == 200
+    page = response.context["page"]
+    assert page.report is None
+    assert page.people == ()
+    assert page.own.person_id == world.ann.pk
+    html = response.content.decode()
+    assert f"person={world.bo.pk}" not in html
+    assert 'id="mesh-people"' not in html
+    # Bo's tree is not Ann's to open, and another line is not hers to see.
+    bo_tree = f"/dashboards/mesh/person/?line=pl&as_of=2025-07-14&person={world.bo.pk}"
+    assert client.get(bo_tree).status_code == 404
+    assert client.get("/dashboards/mesh/?line=elsewhere").status_code == 404
+
+
+def test_the_page_speaks_chinese_by_default(client, world: World):
+    client.force_login(world.manager)
+    html = client.get(MESH).content.decode()
+    assert "追赶计划" in html  # the catch-up plan's heading
+
+
+def test_a_bad_day_falls_back_to_today_with_a_message(client, world: World):
+    client.force_login(world.manager)
+    with translation.override("en"):
+        response = client.get(
+            "/dashboards/mesh/?line=pl&as_of=14-07-2025", HTTP_ACCEPT_LANGUAGE="en"
+        )
+    assert response.status_code == 200
+    assert "is not a date" in response.content.decode()
+
+
+def test_query_count_does_not_grow_with_the_data(client, world: World):
+    from datetime import date
+
+    client.force_login(world.manager)
+    client.get(MESH)  # warm the plan cache
+    with CaptureQueriesContext(connection) as small:
+        client.get(MESH)
+    for _ in range(20):
+        deal(world.line, world.ann, "700", date(2025, 7, 4), won=date(2025, 7, 10))
+    with CaptureQueriesContext(connection) as large:
+        response = client.get(MESH)
+    assert response.context["page"].report.root.actual == 7000 + 20 * 700
+    assert len(large) == len(small)
+
+
+def test_the_overview_lists_the_line_with_its_attainment(client, world: World):
+    client.force_login(world.manager)
+    with translation.override("en"):
+        response = client.get("/dashboards/?as_of=2025-07-14", HTTP_ACCEPT_LANGUAGE="en")
+    assert response.status_code == 200
+    (summary,) = response.context["summaries"]
+    assert summary.root.plan == 46000
+    assert summary.root.actual == 7000
+    html = response.content.decode()
+    assert 'id="attainment-chart"' in html
+    assert "15.2%" in html  # 7,000 of 46,000
+
+
+def test_the_overview_shows_a_rep_their_own_share(client, world: World):
+    client.force_login(world.bo)
+    response = client.get("/dashboards/?as_of=2025-07-14")
+    (summary,) = response.context["summaries"]
+    assert summary.own
+    assert summary.root.actual == 1000
