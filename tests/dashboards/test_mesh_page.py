@@ -105,6 +105,10 @@ def test_the_overview_lists_the_line_with_its_attainment(client, world: World):
     html = response.content.decode()
     assert 'id="attainment-chart"' in html
     assert "15.2%" in html  # 7,000 of 46,000
+    # The forecast: at least what has closed, and a fan chart for the line.
+    assert summary.forecast.attainment.p10 >= 7000
+    assert 'id="fan-pl-chart"' in html
+    assert 'id="top-alerts"' in html
 
 
 def test_the_overview_shows_a_rep_their_own_share(client, world: World):

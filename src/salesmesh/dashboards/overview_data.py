@@ -9,7 +9,9 @@ from decimal import Decimal
 from salesmesh.core.mesh import MeshNode
 from salesmesh.dashboards.scope import LineScope
 from salesmesh.mesh.choice import PlanChoice, approved_plan_for
+from salesmesh.mesh.forecast import ForecastView, forecast_for
 from salesmesh.mesh.services import mesh_report
+from salesmesh.org.models import User
 
 
 @dataclass(frozen=True)
@@ -22,6 +24,8 @@ class LineSummary:
     root: MeshNode | None
     # True when ``root`` is the user's own share rather than the line's or team's.
     own: bool
+    # Where the period will end, for the same scope (None without a plan).
+    forecast: ForecastView | None = None
 
     @property
     def attainment(self) -> Decimal | None:
@@ -31,8 +35,8 @@ class LineSummary:
         return self.root.actual / self.root.plan
 
 
-def line_summaries(*, scopes: list[LineScope], user_id: int, as_of: date) -> list[LineSummary]:
-    """A summary per line in scope, in tree order."""
+def line_summaries(*, scopes: list[LineScope], user: User, as_of: date) -> list[LineSummary]:
+    """A summary per line in scope, in tree order: the mesh root and the forecast."""
     summaries = []
     for scope in scopes:
         choice = approved_plan_for(line=scope.line, as_of=as_of)
@@ -41,15 +45,24 @@ def line_summaries(*, scopes: list[LineScope], user_id: int, as_of: date) -> lis
             continue
         if scope.own_board_only:
             report = mesh_report(version=choice.version, as_of=as_of, people=True)
-            mine = next((p for p in report.people if p.person_id == user_id), None)
-            root = mine.root if mine else None
-            summaries.append(LineSummary(scope=scope, choice=choice, root=root, own=True))
-        else:
-            report = mesh_report(
-                version=choice.version,
-                as_of=as_of,
-                unit=scope.top_unit or scope.line,
-                people=False,
+            mine = next((p for p in report.people if p.person_id == user.pk), None)
+            forecast = forecast_for(version=choice.version, person=user, as_of=as_of)
+            summaries.append(
+                LineSummary(
+                    scope=scope,
+                    choice=choice,
+                    root=mine.root if mine else None,
+                    own=True,
+                    forecast=forecast,
+                )
             )
-            summaries.append(LineSummary(scope=scope, choice=choice, root=report.root, own=False))
+            continue
+        unit = scope.top_unit or scope.line
+        report = mesh_report(version=choice.version, as_of=as_of, unit=unit, people=False)
+        forecast = forecast_for(
+            version=choice.version, unit=None if unit.pk == scope.line.pk else unit, as_of=as_of
+        )
+        summaries.append(
+            LineSummary(scope=scope, choice=choice, root=report.root, own=False, forecast=forecast)
+        )
     return summaries
