@@ -9,7 +9,9 @@ from django.urls import URLPattern, URLResolver
 from ninja import NinjaAPI
 from ninja.security import django_auth
 
+from salesmesh.api.alerts import router as alerts_router
 from salesmesh.api.errors import install_error_handlers
+from salesmesh.api.forecast import router as forecast_router
 from salesmesh.api.mesh import router as mesh_router
 
 api = NinjaAPI(
@@ -22,6 +24,8 @@ api = NinjaAPI(
 )
 install_error_handlers(api)
 api.add_router("/mesh", mesh_router, tags=["mesh"])
+api.add_router("/forecast", forecast_router, tags=["forecast"])
+api.add_router("/alerts", alerts_router, tags=["alerts"])
 
 # The schema and the docs page stay behind the login page like every other page.
 DOCS_URL_NAMES = frozenset({"openapi-json", "openapi-view"})
