@@ -545,4 +545,4 @@ def test_facts_query_counts_do_not_grow(world: World) -> None:
         _touch(world, account, (2026, 3, 4 + n, 10), reached=True)
         _deal(world, account, (2026, 3, 4 + n, 11), Stage.QUALIFIED)
         make_user(f"extra{n}", unit=world.line, role=Role.SDR)
-    assert small == _facts_queries(world) == (1, 2)
+    assert small == _facts_queries(world) == (5, 2)

@@ -428,7 +428,7 @@ def test_query_counts_do_not_grow_with_the_data(world: World) -> None:
         _queries(world, people=False),
         _queries(world, unit=world.sdr_team),
     )
-    assert small == larger == (10, 8, 4)
+    assert small == larger == (14, 12, 8)
 
 
 # -- the demo ----------------------------------------------------------------------------------
@@ -442,7 +442,7 @@ def test_the_demo_key_account_line(demo_company: None) -> None:
     )
     with CaptureQueriesContext(connection) as captured:
         result = mesh_report(version=version, as_of=until)
-    assert len(captured) == 10
+    assert len(captured) == 14
     assert result.paradigm == "behaviour"
     assert result.root.key == "revenue"
     assert result.root.actual > 0
