@@ -14,7 +14,7 @@ Fetch, then compute (DESIGN.md §3):
   accounts are their plan touch list, found in the records by the plan's account id (the
   account's external ID); a BD's are the named accounts they own today. A fixed number of
   queries whatever the number of accounts, people or activities: one for the line's
-  people, six for the line's actuals, one for the accounts, two for the people.
+  people, six for the line's actuals, five for the accounts, two for the people.
 - **compute**: ``core.mesh_behaviour`` builds the trees (the line's or team's whole tree,
   each person's team part), splits the revenue gap over the named-account funnel (a BD's
   over their book) and says the bottleneck in words; the catch-up keeps the plan of a line
@@ -443,8 +443,8 @@ def build(
 ) -> MeshReport:
     """The behaviour mesh of ``version``'s line, or of ``unit`` inside it, as of ``as_of``.
 
-    Ten queries for the line with its people (see the module doc), eight without them, four
-    for a unit inside the line (people or not); none of the counts grows with the data, and
+    Fourteen queries for the line with its people (see the module doc), twelve without them,
+    eight for a unit inside the line (people or not); none of the counts grows with the data, and
     before the period starts only the people are read. Raises ``MeshError`` for a unit
     outside the line.
     """
