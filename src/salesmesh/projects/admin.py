@@ -7,13 +7,14 @@ from typing import Any
 from django import forms
 from django.contrib import admin
 from django.db.models import Model
-from django.forms import BaseFormSet, ModelForm
+from django.forms import BaseFormSet, BaseModelFormSet, ModelForm
 from django.http import HttpRequest
 
 from salesmesh.accounts.admin_base import ServiceAdmin
 from salesmesh.projects.models import (
     Milestone,
     Project,
+    ProjectMember,
     Resource,
     ScenarioSolution,
     StageReview,
@@ -25,6 +26,9 @@ from salesmesh.projects.services import (
     milestone_dependencies_set,
     milestone_revenue_check,
     milestone_update,
+    project_member_assign,
+    project_member_check,
+    project_member_unassign,
 )
 
 
@@ -48,6 +52,29 @@ class StageReviewInline(admin.StackedInline):
     extra = 0
 
 
+class ProjectMemberForm(forms.ModelForm):
+    class Meta:
+        model = ProjectMember
+        fields = ["user", "role", "assigned_on"]
+
+    def clean(self) -> dict[str, Any]:
+        cleaned = super().clean()
+        user = cleaned.get("user")
+        if user is not None and "user" in self.changed_data:
+            # Said on the row, where it can be fixed; the service checks again.
+            project_member_check(user=user)
+        return cleaned
+
+
+class ProjectMemberInline(admin.TabularInline):
+    """The people assigned to the project; rows are written by the assignment services."""
+
+    model = ProjectMember
+    form = ProjectMemberForm
+    extra = 0
+    autocomplete_fields = ["user"]
+
+
 @admin.register(Project)
 class ProjectAdmin(admin.ModelAdmin):
     list_display = ["name", "account", "line", "contract_value"]
@@ -55,7 +82,27 @@ class ProjectAdmin(admin.ModelAdmin):
     search_fields = ["name", "account__name", "customer_goal"]
     autocomplete_fields = ["line", "account"]
     list_select_related = ["account", "line"]
-    inlines = [MilestoneInline, StageReviewInline]
+    inlines = [ProjectMemberInline, MilestoneInline, StageReviewInline]
+
+    def save_formset(
+        self, request: HttpRequest, form: ModelForm, formset: BaseModelFormSet, change: bool
+    ) -> None:
+        if formset.model is not ProjectMember:
+            super().save_formset(request, form, formset, change)
+            return
+        project = form.instance
+        rows = formset.save(commit=False)
+        for removed in formset.deleted_objects:
+            project_member_unassign(project=project, user=removed.user)
+        for row in rows:
+            if row.pk is not None:
+                # A row moved to another person takes the first one off the project.
+                before = ProjectMember.objects.select_related("user").get(pk=row.pk)
+                if before.user_id != row.user_id:
+                    project_member_unassign(project=project, user=before.user)
+            project_member_assign(
+                project=project, user=row.user, role=row.role, assigned_on=row.assigned_on
+            )
 
 
 class MilestoneForm(forms.ModelForm):

@@ -4,13 +4,16 @@ scenario solutions each project leaves in the knowledge base."""
 
 from __future__ import annotations
 
+from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from salesmesh.accounts.models import Account, Attitude, influence_field, influence_in_range
 from salesmesh.org.fields import business_line_field
+from salesmesh.org.models import Role
 
 
 class OwningRole(models.TextChoices):
@@ -57,6 +60,15 @@ class Project(models.Model):
         default=0,
         validators=[MinValueValidator(0)],
     )
+    # The people working on the project besides the account's owner (PMO, business,
+    # solution, presales …): each sees the project and its parts (projects_visible_to).
+    members = models.ManyToManyField(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("members"),
+        through="ProjectMember",
+        related_name="assigned_projects",
+        blank=True,
+    )
 
     class Meta:
         verbose_name = _("project")
@@ -70,6 +82,38 @@ class Project(models.Model):
 
     def __str__(self) -> str:
         return self.name
+
+
+class ProjectMember(models.Model):
+    """A person assigned to a project, in the role they play on it (once per project).
+
+    Written by ``projects.services.project_member_assign`` / ``project_member_unassign``;
+    an assignment is what lets a PMO, business, solution or presales person, who owns no
+    account, see the project.
+    """
+
+    project = models.ForeignKey(
+        Project, verbose_name=_("project"), on_delete=models.CASCADE, related_name="assignments"
+    )
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("person"),
+        on_delete=models.CASCADE,
+        related_name="project_assignments",
+    )
+    role = models.CharField(_("role"), max_length=16, choices=Role.choices)
+    assigned_on = models.DateField(_("assigned on"), default=timezone.localdate)
+
+    class Meta:
+        verbose_name = _("project member")
+        verbose_name_plural = _("project members")
+        ordering = ["project", "role", "pk"]
+        constraints = [
+            models.UniqueConstraint(fields=["project", "user"], name="project_member_once"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.user} · {self.get_role_display()} · {self.project}"
 
 
 class Milestone(models.Model):

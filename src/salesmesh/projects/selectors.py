@@ -11,18 +11,26 @@ from django.db.models import Q, QuerySet
 from salesmesh.accounts.selectors import owners_managed_by
 from salesmesh.org.models import User
 from salesmesh.org.selectors import units_managed_by
-from salesmesh.projects.models import Milestone, Project, ScenarioSolution
+from salesmesh.projects.models import Milestone, Project, ProjectMember, ScenarioSolution
 
 SEARCHED_FIELDS = ("industry", "problem", "components", "lessons")
 
 
 def projects_visible_to(*, user: User) -> QuerySet[Project]:
-    """Projects of accounts the user or their people own, and of whole managed lines."""
+    """The one rule for projects: lists, details, parts, exports and dashboards use it.
+
+    Projects of accounts the user or their people own, the projects the user is
+    assigned to (a PMO, business, solution or presales person owns no account), and
+    every project of a line they manage (admins: all). Assignments are read as a
+    subquery, not a join, so a project with several members is listed once; and
+    nothing is cached, so an unassignment takes effect on the next request.
+    """
     if not user.is_authenticated or not user.is_active:
         return Project.objects.none()
     return Project.objects.filter(
         Q(account__owner=user)
         | Q(account__owner_id__in=owners_managed_by(user=user))
+        | Q(pk__in=ProjectMember.objects.filter(user=user).values("project_id"))
         | Q(line__in=units_managed_by(user=user).values("pk"))
     )
 

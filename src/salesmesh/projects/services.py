@@ -12,13 +12,15 @@ from typing import Any
 from django.core.exceptions import ValidationError
 from django.db import models, transaction
 from django.db.models import Sum
+from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from salesmesh.accounts.models import Account
-from salesmesh.org.models import OrgUnit
+from salesmesh.org.models import OrgUnit, User
 from salesmesh.projects.models import (
     Milestone,
     Project,
+    ProjectMember,
     Resource,
     ScenarioSolution,
     StageReview,
@@ -55,6 +57,58 @@ def project_create(
     project.full_clean()
     project.save()
     return project
+
+
+def project_member_check(*, user: User) -> None:
+    """Only an active person can be assigned: an assignment grants sight of the project."""
+    if not user.is_active:
+        raise ValidationError(
+            {
+                "user": _("%(person)s is no longer active and cannot be assigned.")
+                % {"person": user}
+            },
+            code="inactive_member",
+        )
+
+
+@transaction.atomic
+def project_member_assign(
+    *, project: Project, user: User, role: str, assigned_on: date | None = None
+) -> ProjectMember:
+    """Assign a person to the project in ``role``; they see it from their next request.
+
+    Assigning someone already on the project changes their role and keeps the day they
+    joined (unless ``assigned_on`` is given); ``assigned_on`` defaults to today.
+    """
+    project_member_check(user=user)
+    # Lock the project so two assignments of the same person cannot race past the check.
+    Project.objects.select_for_update().get(pk=project.pk)
+    member = ProjectMember.objects.filter(project=project, user=user).first()
+    if member is None:
+        member = ProjectMember(
+            project=project,
+            user=user,
+            role=role,
+            assigned_on=assigned_on or timezone.localdate(),
+        )
+    else:
+        member.role = role
+        if assigned_on is not None:
+            member.assigned_on = assigned_on
+    member.full_clean()
+    member.save()
+    return member
+
+
+@transaction.atomic
+def project_member_unassign(*, project: Project, user: User) -> bool:
+    """Take a person off the project; whether they were on it.
+
+    They lose sight of it from their next request, unless another rule still grants it
+    (they own its account, or manage its line or the owner).
+    """
+    deleted, _by_model = ProjectMember.objects.filter(project=project, user=user).delete()
+    return deleted > 0
 
 
 def milestone_revenue_check(*, milestone: Milestone) -> None:
