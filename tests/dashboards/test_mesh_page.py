@@ -117,3 +117,25 @@ def test_the_overview_shows_a_rep_their_own_share(client, world: World):
     (summary,) = response.context["summaries"]
     assert summary.own
     assert summary.root.actual == 1000
+
+
+def test_overview_query_count_does_not_grow_with_the_data(client, world: World):
+    from datetime import date
+
+    from django.core.cache import cache
+
+    client.force_login(world.manager)
+    url = "/dashboards/?as_of=2025-07-14"
+    client.get(url)  # warm the plan cache
+    cache.clear()  # forecast and the alerts' evaluation recompute, as after any change
+    with CaptureQueriesContext(connection) as small:
+        client.get(url)
+    for _ in range(20):
+        deal(world.line, world.bo, "650", date(2025, 7, 7), won=date(2025, 7, 9))
+        deal(world.line, world.bo, "650", date(2025, 7, 8))
+    cache.clear()
+    with CaptureQueriesContext(connection) as large:
+        response = client.get(url)
+    (summary,) = response.context["summaries"]
+    assert summary.root.actual == 7000 + 20 * 650
+    assert len(large) == len(small)
