@@ -6,8 +6,11 @@ from decimal import Decimal
 from typing import Any
 
 from django import template
+from django.utils.translation import gettext_lazy as _
 
+from salesmesh.core.mesh import MeshNode
 from salesmesh.dashboards.nav import Tab, dashboard_tabs
+from salesmesh.web.templatetags.salesmesh_tags import tr
 
 register = template.Library()
 
@@ -39,3 +42,24 @@ def percent(value: Decimal | float | None) -> str:
     if value is None:
         return "—"
     return f"{Decimal(str(value)) * 100:,.1f}%"
+
+
+# Factors of a gap attribution that are not nodes of the tree themselves.
+FACTOR_LABELS = {
+    "calls": _("calls"),
+    "leads_per_reached_call": _("leads per reached call"),
+    "reached_per_named_accounts": _("reached accounts per named account"),
+    "vql_per_reached": _("VQLs per reached account"),
+    "signed_per_vql": _("signings per VQL"),
+    "signed_per_named_accounts": _("signings per named account"),
+}
+
+
+@register.filter
+def factor_label(key: str, root: MeshNode | None) -> str:
+    """A factor's name: its node's label when the tree has one, else a known name, else the key."""
+    if root is not None:
+        for node in root.walk():
+            if node.key == key:
+                return tr(node.label)
+    return str(FACTOR_LABELS.get(key, key))
