@@ -41,7 +41,7 @@ def overview_page(request: HttpRequest) -> HttpResponse:
     chart = (
         attainment_chart(
             summaries,
-            title=_("Attainment to date, % of the period's target"),
+            title=_("Attainment to date as a share of the period's target"),
             actual=_("Actual"),
             expected=_("Expected by today"),
         )
