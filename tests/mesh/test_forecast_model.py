@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from bisect import bisect_right
 from dataclasses import replace
 from datetime import date, timedelta
 from decimal import Decimal
@@ -22,7 +23,10 @@ from salesmesh.core.forecast import (
     calibrate_win_rates,
 )
 from salesmesh.mesh.forecast_model import (
+    CLOSED,
     FAN_EXACT_ITEMS,
+    WON,
+    Cutoff,
     DealBook,
     FanMethod,
     HorizonModel,
@@ -31,6 +35,7 @@ from salesmesh.mesh.forecast_model import (
     median_cycle_days,
     milestone_outlooks,
     projected_close,
+    replay_deals,
     review_history,
     win_probabilities,
 )
@@ -336,3 +341,110 @@ def test_past_the_lattice_limit_a_fan_point_is_normal_and_never_falls(monkeypatc
             assert after.p50 >= before.p50
             assert after.p90 >= before.p90
     assert all(p.p10 >= horizon.closed for p in fan)
+
+
+def test_a_large_week_enumerates_its_whales_and_is_close_to_the_exact_distribution():
+    rng = np.random.default_rng(3)
+    as_of = D(2026, 3, 16)
+    count = 400
+    amounts = [Decimal(int(a)) for a in rng.integers(500, 1500, size=count)]
+    amounts[:3] = [Decimal(150_000), Decimal(90_000), Decimal(60_000)]  # whales
+    book = DealBook(
+        as_of=as_of,
+        amounts=tuple(amounts),
+        win=rng.uniform(0.1, 0.9, size=count),
+        closes=np.full(count, D(2026, 3, 20).toordinal()),
+        groups=np.zeros(count, dtype=np.int64),
+        curves=(),
+    )
+    horizon = _horizon(book)
+    final = horizon.forecast(D(2026, 3, 31), Decimal(0))
+    (point,) = horizon.fan(
+        [("W12", D(2026, 3, 16), D(2026, 3, 22))], closed_by=lambda _: Decimal(0), final=final
+    )
+    assert point.method is FanMethod.NORMAL
+    exact = horizon.forecast(D(2026, 3, 22), Decimal(0))
+    assert abs(point.mean - exact.mean) <= Decimal("0.01")  # summed in floats
+    for got, want in ((point.p10, exact.p10), (point.p50, exact.p50), (point.p90, exact.p90)):
+        assert abs(got - want) <= exact.std / 20
+
+
+# -- the back-test's replay ------------------------------------------------------------------
+
+
+def _naive_replay(timelines, closes, cutoffs, history_days):  # type: ignore[no-untyped-def]
+    """The replay written plainly: every deal re-read at every cutoff."""
+    days = [[day for _, day in timeline] for timeline in timelines]
+    predictions: list[float] = []
+    outcomes: list[bool] = []
+    for cutoff in cutoffs:
+        window = cutoff.day - timedelta(days=history_days - 1)
+        training = []
+        for timeline, moves in zip(timelines, days, strict=True):
+            known = timeline[: bisect_right(moves, cutoff.day)]
+            if known and known[-1][0] in CLOSED and known[-1][1] >= window:
+                training.append(known)
+        reviews = review_history(training, weekday=cutoff.day.weekday())
+        model = calibrate_win_rates(reviews.observations)
+        open_deals = []
+        for timeline, moves, expected in zip(timelines, days, closes, strict=True):
+            index = bisect_right(moves, cutoff.day)
+            if index and timeline[index - 1][0] not in CLOSED:
+                stage, entered = timeline[index - 1]
+                final = bisect_right(moves, cutoff.period_end)
+                open_deals.append(
+                    (stage, (cutoff.day - entered).days, expected, timeline[final - 1][0] == WON)
+                )
+        book = DealBook.build(
+            as_of=cutoff.day,
+            stages=[deal[0] for deal in open_deals],
+            ages=[deal[1] for deal in open_deals],
+            amounts=[Decimal(0)] * len(open_deals),
+            expected_closes=[deal[2] for deal in open_deals],
+            model=model,
+            timing=reviews.timing,
+        )
+        predictions.extend(book.chances(cutoff.period_start, cutoff.period_end).tolist())
+        outcomes.extend(deal[3] for deal in open_deals)
+    return predictions, outcomes
+
+
+_moves = st.lists(
+    st.tuples(
+        st.sampled_from(["qualified", "proposal", "negotiation", "won", "lost"]),
+        st.integers(min_value=0, max_value=25),
+    ),
+    min_size=1,
+    max_size=6,
+)
+
+
+@settings(max_examples=60, deadline=None)
+@given(
+    deals=st.lists(
+        st.tuples(st.integers(min_value=0, max_value=200), _moves, st.none() | st.integers(0, 240)),
+        min_size=1,
+        max_size=25,
+    ),
+    cutoff_days=st.lists(st.integers(min_value=30, max_value=230), min_size=1, max_size=4),
+    history_days=st.sampled_from([30, 90, 365]),
+)
+def test_the_replay_equals_reading_every_deal_at_every_cutoff(deals, cutoff_days, history_days):
+    base = D(2026, 1, 1)
+    timelines, closes = [], []
+    for start, moves, close in deals:
+        day, timeline = base + timedelta(days=start), []
+        for stage, gap in moves:
+            day += timedelta(days=gap)
+            timeline.append((stage, day))
+        timelines.append(tuple(timeline))
+        closes.append(None if close is None else base + timedelta(days=close))
+    cutoffs = [
+        Cutoff(
+            base + timedelta(days=n), base + timedelta(days=n - 20), base + timedelta(days=n + 15)
+        )
+        for n in cutoff_days
+    ]
+    assert replay_deals(timelines, closes, cutoffs, history_days=history_days) == _naive_replay(
+        timelines, closes, cutoffs, history_days
+    )

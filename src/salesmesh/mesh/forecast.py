@@ -17,13 +17,14 @@ costs one query (the stamp).
 
 from __future__ import annotations
 
+import math
 from bisect import bisect_right
-from collections import defaultdict
 from collections.abc import Sequence
 from dataclasses import dataclass, replace
 from datetime import date, timedelta
 from decimal import Decimal
 
+import numpy as np
 from django.core.cache import cache
 
 from salesmesh.core.calendar import FiscalCalendar, Grain, Period, WorkCalendar
@@ -53,18 +54,18 @@ from salesmesh.mesh.forecast_inputs import (
     scope_for,
 )
 from salesmesh.mesh.forecast_model import (
-    CLOSED,
     WON,
+    Cutoff,
     DealBook,
     FanMethod,
     FanPoint,
     HorizonModel,
     MilestoneFact,
     MilestoneOutlook,
-    Timeline,
     WinTiming,
     median_cycle_days,
     milestone_outlooks,
+    replay_deals,
     review_history,
 )
 from salesmesh.org.models import OrgUnit, Paradigm, User
@@ -362,13 +363,13 @@ def _deal_parts(
 ) -> tuple[HorizonModel, PipelineSummary, _ClosedBy, NewBusinessView | None]:
     """The horizon model, pipeline summary and run-rate of a probability or behaviour line."""
     closed_by = _ClosedBy(state.won)
-    stages = [row.stage for row in state.open]
+    stages = state.stages
     book = DealBook.build(
         as_of=day,
         stages=stages,
-        ages=[row.age_days for row in state.open],
-        amounts=[row.amount for row in state.open],
-        expected_closes=[row.expected_close for row in state.open],
+        ages=state.ages,
+        amounts=state.amounts,
+        expected_closes=state.expected_closes,
         model=history.model,
         timing=history.timing,
     )
@@ -388,38 +389,46 @@ def _deal_parts(
         cycle_days=history.cycle_days or 0,
         working_days=calendar.working_days,
     )
-    chances = book.chances(period.start, period.end).tolist()
-    counted = book.mask(period.start, period.end).tolist()
-    by_stage: dict[str, list[tuple[Decimal, float]]] = defaultdict(list)
-    excluded = []
-    for index, amount in enumerate(book.amounts):
-        if counted[index]:
-            by_stage[stages[index]].append((amount, chances[index]))
-        else:
-            excluded.append(amount)
-    rows = tuple(
-        StagePipeline(
-            stage=stage,
-            deals=len(items),
-            amount=sum((a for a, _ in items), Decimal(0)),
-            weighted=to_money(sum((a * Decimal(p) for a, p in items), Decimal(0))),
-            mean_probability=sum(p for _, p in items) / len(items),
-        )
-        for stage in OPEN_STAGES
-        if (items := by_stage.get(stage))
-    )
-    pipeline = PipelineSummary(
-        deals=sum(row.deals for row in rows),
-        amount=sum((row.amount for row in rows), Decimal(0)),
-        weighted=sum((row.weighted for row in rows), Decimal(0)),
-        excluded=len(excluded),
-        excluded_amount=sum(excluded, Decimal(0)),
-        by_stage=rows,
-    )
+    pipeline = _summary(book, stages, period)
     new_business = _new_business_view(
         horizon, leads_per_day=per_day, conversion=conversion, end=period.end
     )
     return horizon, pipeline, closed_by, new_business
+
+
+def _summary(book: DealBook, stages: Sequence[str], period: Period) -> PipelineSummary:
+    """Open deals by stage: those projected to close in the period, and those after it.
+
+    Amounts are summed exactly; the weighted amounts in floats (``math.fsum``), to the cent.
+    """
+    chances = book.chances(period.start, period.end)
+    counted = book.mask(period.start, period.end)
+    stage_array = np.array(stages, dtype=str)
+    rows = []
+    for stage in OPEN_STAGES:
+        chosen = np.flatnonzero(counted & (stage_array == stage))
+        if not len(chosen):
+            continue
+        picked = chosen.tolist()
+        weighted = math.fsum((book.values[chosen] * chances[chosen]).tolist())
+        rows.append(
+            StagePipeline(
+                stage=stage,
+                deals=len(picked),
+                amount=sum((book.amounts[i] for i in picked), Decimal(0)),
+                weighted=to_money(Decimal(repr(weighted))),
+                mean_probability=float(chances[chosen].mean()),
+            )
+        )
+    left_out = np.flatnonzero(~counted).tolist()
+    return PipelineSummary(
+        deals=sum(row.deals for row in rows),
+        amount=sum((row.amount for row in rows), Decimal(0)),
+        weighted=sum((row.weighted for row in rows), Decimal(0)),
+        excluded=len(left_out),
+        excluded_amount=sum((book.amounts[i] for i in left_out), Decimal(0)),
+        by_stage=tuple(rows),
+    )
 
 
 def _new_business_view(
@@ -552,48 +561,17 @@ def backtest_for(
     return result
 
 
-def _state_on(timeline: Timeline, days: Sequence[date], day: date) -> tuple[str, date] | None:
-    """The stage a deal was in at the end of ``day`` and the day it entered it (None: not yet)."""
-    index = bisect_right(days, day)
-    return timeline[index - 1] if index else None
-
-
 def _replay_deals(
     *, line: OrgUnit, as_of: date, cutoffs: Sequence[tuple[date, Period]]
 ) -> tuple[list[float], list[bool]]:
     """Predictions and outcomes of the deals open at each cutoff (one query in all)."""
     history, closes = deal_timelines(line=line, as_of=as_of)
-    timelines = history.timelines
-    days = [[move_day for _, move_day in timeline] for timeline in timelines]
-    predictions: list[float] = []
-    outcomes: list[bool] = []
-    for cutoff, period in cutoffs:
-        window = cutoff - timedelta(days=HISTORY_DAYS - 1)
-        training: list[Timeline] = []
-        for timeline, moves in zip(timelines, days, strict=True):
-            known = timeline[: bisect_right(moves, cutoff)]
-            if known and known[-1][0] in CLOSED and known[-1][1] >= window:
-                training.append(known)
-        reviews = review_history(training, weekday=cutoff.weekday())
-        model = calibrate_win_rates(reviews.observations)
-        open_deals = []
-        for timeline, moves, expected in zip(timelines, days, closes, strict=True):
-            then = _state_on(timeline, moves, cutoff)
-            if then is not None and then[0] not in CLOSED:
-                final = _state_on(timeline, moves, period.end)
-                open_deals.append((then[0], (cutoff - then[1]).days, expected, final))
-        book = DealBook.build(
-            as_of=cutoff,
-            stages=[stage for stage, _, _, _ in open_deals],
-            ages=[age for _, age, _, _ in open_deals],
-            amounts=[Decimal(0)] * len(open_deals),
-            expected_closes=[expected for _, _, expected, _ in open_deals],
-            model=model,
-            timing=reviews.timing,
-        )
-        predictions.extend(book.chances(period.start, period.end).tolist())
-        outcomes.extend(final is not None and final[0] == WON for *_, final in open_deals)
-    return predictions, outcomes
+    return replay_deals(
+        history.timelines,
+        closes,
+        [Cutoff(day, period.start, period.end) for day, period in cutoffs],
+        history_days=HISTORY_DAYS,
+    )
 
 
 def _replay_milestones(

@@ -43,6 +43,7 @@ from dataclasses import dataclass, replace
 from datetime import date, timedelta
 from decimal import ROUND_CEILING, ROUND_HALF_EVEN, Decimal, localcontext
 from enum import StrEnum
+from functools import cached_property
 from graphlib import TopologicalSorter
 from itertools import pairwise
 
@@ -57,6 +58,7 @@ from salesmesh.core.forecast import (
     OpenDeal,
     WinRateModel,
     attainment_distribution,
+    calibrate_win_rates,
 )
 from salesmesh.core.money import CENT, to_money
 
@@ -65,8 +67,10 @@ __all__ = [
     "FAN_EXACT_ITEMS",
     "FAN_LATTICE_CELLS",
     "FAN_LATTICE_ITEMS",
+    "FAN_WHALES",
     "TIMING_MIN_SAMPLES",
     "WON",
+    "Cutoff",
     "DealBook",
     "FanMethod",
     "FanPoint",
@@ -79,6 +83,7 @@ __all__ = [
     "median_cycle_days",
     "milestone_outlooks",
     "projected_close",
+    "replay_deals",
     "review_history",
     "win_probabilities",
 ]
@@ -95,13 +100,16 @@ TIMING_MIN_SAMPLES = 20
 # The fan: a week between today and the period's end is exact with at most FAN_EXACT_ITEMS
 # random items (enumeration always fits the core's 2^16 atoms: milliseconds); up to
 # FAN_LATTICE_ITEMS it is exact on amounts rounded to a lattice of FAN_LATTICE_CELLS cells
-# (a dense enumeration, ≈ 10-50 ms, each amount off by at most half a cell: 1/32,768 of what
-# can arise); past that, normal quantiles of the exact mean and variance. The core's exact
-# method on a pipeline of distinct amounts costs ≈ 0.5 s a call, too much for every week.
+# (a dense enumeration of a few tens of milliseconds, each amount off by at most half a
+# cell: 1/32,768 of what can arise); past that the FAN_WHALES largest deals are enumerated
+# exactly and the rest is normal with its exact mean and variance (milliseconds at any
+# size). The core's exact method on a pipeline of distinct amounts costs 0.3-0.8 s a call:
+# right for the period's end, too much for every week.
 FAN_EXACT_ITEMS = 16
-FAN_LATTICE_ITEMS = 2_000
+FAN_LATTICE_ITEMS = 256
 FAN_LATTICE_CELLS = 1 << 15
-_Z90 = 1.2815515655446004  # the standard normal's 0.9 quantile
+FAN_WHALES = 8
+_QUANTILES = (0.1, 0.5, 0.9)
 
 # A deal's stage history: (stage entered, local day of the move), oldest first.
 Timeline = tuple[tuple[str, date], ...]
@@ -142,6 +150,91 @@ class ReviewHistory:
     timing: WinTiming
 
 
+@dataclass(frozen=True)
+class _Reviews:
+    """Every weekly review of some closed deals, one row each, as parallel arrays.
+
+    ``deal`` indexes the timelines given; ``wait`` is the days from the review to the win
+    (−1 for a deal that was lost).
+    """
+
+    deal: IntArray
+    stage: npt.NDArray[np.str_]
+    age: IntArray
+    won: npt.NDArray[np.bool_]
+    wait: IntArray
+
+
+def _review_rows(timelines: Sequence[Timeline], weekday: int) -> _Reviews:
+    """The weekly reviews of the closed timelines (see ``review_history``)."""
+    deals: list[int] = []
+    stages: list[str] = []
+    ages: list[int] = []
+    won_flags: list[bool] = []
+    waits: list[int] = []
+    for index, timeline in enumerate(timelines):
+        if not timeline or timeline[-1][0] not in CLOSED:
+            continue
+        won = timeline[-1][0] == WON
+        closed_on = timeline[-1][1]
+        for (stage, entered), (_, left) in pairwise(timeline):
+            if stage in CLOSED:
+                continue
+            review = entered + timedelta(days=(weekday - entered.weekday()) % 7)
+            while review < left:
+                deals.append(index)
+                stages.append(stage)
+                ages.append((review - entered).days)
+                won_flags.append(won)
+                waits.append((closed_on - review).days if won else -1)
+                review += ONE_WEEK
+    return _Reviews(
+        deal=np.array(deals, dtype=np.int64),
+        stage=np.array(stages, dtype=str),
+        age=np.array(ages, dtype=np.int64),
+        won=np.array(won_flags, dtype=bool),
+        wait=np.array(waits, dtype=np.int64),
+    )
+
+
+def _history_of(reviews: Sequence[_Reviews], edges: tuple[int, ...]) -> ReviewHistory:
+    """Observations and timing from review rows (several sets of rows are pooled)."""
+    stage = np.concatenate([r.stage for r in reviews]) if reviews else np.zeros(0, dtype=str)
+    age = np.concatenate([r.age for r in reviews]) if reviews else np.zeros(0, np.int64)
+    won = np.concatenate([r.won for r in reviews]) if reviews else np.zeros(0, bool)
+    wait = np.concatenate([r.wait for r in reviews]) if reviews else np.zeros(0, np.int64)
+    observations: list[ClosedDealObservation] = []
+    by_bin: dict[tuple[str, int], tuple[int, ...]] = {}
+    by_stage: dict[str, tuple[int, ...]] = {}
+    if len(stage):
+        names, codes = np.unique(stage, return_inverse=True)
+        span = int(age.max()) + 1
+        keys, counts = np.unique((codes * span + age) * 2 + won, return_counts=True)
+        for key, count in zip(keys.tolist(), counts.tolist(), strict=True):
+            name = str(names[key // 2 // span])
+            observation = ClosedDealObservation(
+                stage=name, age_days=key // 2 % span, won=bool(key % 2)
+            )
+            observations.extend([observation] * count)
+        bins = np.searchsorted(np.array(edges), age, side="right") - 1
+        for code, name in enumerate(names.tolist()):
+            in_stage = won & (codes == code)
+            if in_stage.any():
+                by_stage[name] = tuple(np.sort(wait[in_stage]).tolist())
+                for index in np.unique(bins[in_stage]).tolist():
+                    chosen = in_stage & (bins == index)
+                    by_bin[(name, index)] = tuple(np.sort(wait[chosen]).tolist())
+    return ReviewHistory(
+        observations=observations,
+        timing=WinTiming(
+            age_bins=edges,
+            by_bin=by_bin,
+            by_stage=by_stage,
+            overall=tuple(np.sort(wait[won]).tolist()),
+        ),
+    )
+
+
 def review_history(
     timelines: Iterable[Timeline],
     *,
@@ -155,39 +248,7 @@ def review_history(
     does not end won or lost gives nothing; nor do stays in a closed stage (a deal won and
     reopened). Equal observations are one shared object repeated: the core only reads them.
     """
-    edges = tuple(age_bins)
-    counts: Counter[tuple[str, int, bool]] = Counter()
-    by_bin: defaultdict[tuple[str, int], list[int]] = defaultdict(list)
-    for timeline in timelines:
-        if not timeline or timeline[-1][0] not in CLOSED:
-            continue
-        won = timeline[-1][0] == WON
-        closed_on = timeline[-1][1]
-        for (stage, entered), (_, left) in pairwise(timeline):
-            if stage in CLOSED:
-                continue
-            review = entered + timedelta(days=(weekday - entered.weekday()) % 7)
-            while review < left:
-                age = (review - entered).days
-                counts[(stage, age, won)] += 1
-                if won:
-                    by_bin[(stage, bisect_right(edges, age) - 1)].append((closed_on - review).days)
-                review += ONE_WEEK
-    observations: list[ClosedDealObservation] = []
-    for (stage, age, won), count in sorted(counts.items()):
-        observations.extend([ClosedDealObservation(stage=stage, age_days=age, won=won)] * count)
-    by_stage: defaultdict[str, list[int]] = defaultdict(list)
-    for (stage, _), samples in by_bin.items():
-        by_stage[stage].extend(samples)
-    return ReviewHistory(
-        observations=observations,
-        timing=WinTiming(
-            age_bins=edges,
-            by_bin={key: tuple(sorted(samples)) for key, samples in by_bin.items()},
-            by_stage={key: tuple(sorted(samples)) for key, samples in by_stage.items()},
-            overall=tuple(sorted(day for samples in by_bin.values() for day in samples)),
-        ),
-    )
+    return _history_of([_review_rows(list(timelines), weekday)], tuple(age_bins))
 
 
 def median_cycle_days(timelines: Iterable[Timeline]) -> int | None:
@@ -255,28 +316,36 @@ class DealBook:
         model: WinRateModel,
         timing: WinTiming,
     ) -> DealBook:
-        """Calibrate every deal: win probability, projected close, timing curve."""
+        """Calibrate every deal: win probability, projected close, timing curve (vectorised)."""
+        stage_array = np.array(stages, dtype=str)
+        age_array = np.array(ages, dtype=np.int64)
+        edges = np.array(timing.age_bins, dtype=np.int64)
+        bins = np.maximum(np.searchsorted(edges, age_array, side="right") - 1, 0)
+        names, stage_index = np.unique(stage_array, return_inverse=True)
+        keys, key_index = np.unique(stage_index * len(edges) + bins, return_inverse=True)
         curve_index: dict[tuple[int, ...], int] = {}
-        groups = np.zeros(len(stages), dtype=np.int64)
-        keys: dict[tuple[str, int], int] = {}
-        for position, (stage, age) in enumerate(zip(stages, ages, strict=True)):
-            key = (stage, max(0, bisect_right(timing.age_bins, age) - 1))
-            group = keys.get(key)
-            if group is None:
-                curve = timing.curve(stage, age)
-                group = keys[key] = curve_index.setdefault(curve, len(curve_index))
-            groups[position] = group
+        key_group = np.zeros(len(keys), dtype=np.int64)
+        for position, key in enumerate(keys.tolist()):
+            stage, edge = str(names[key // len(edges)]), int(edges[key % len(edges)])
+            curve = timing.curve(stage, edge)
+            key_group[position] = curve_index.setdefault(curve, len(curve_index))
+        tomorrow = (as_of + ONE_DAY).toordinal()
+        closes = np.array(
+            [0 if day is None else day.toordinal() for day in expected_closes], dtype=np.int64
+        )
         return cls(
             as_of=as_of,
             amounts=tuple(amounts),
             win=win_probabilities(model, stages, ages),
-            closes=np.array(
-                [projected_close(day, as_of).toordinal() for day in expected_closes],
-                dtype=np.int64,
-            ),
-            groups=groups,
+            closes=np.maximum(closes, tomorrow),
+            groups=key_group[key_index].astype(np.int64) if len(stages) else key_group,
             curves=tuple(np.array(curve, dtype=np.int64) for curve in curve_index),
         )
+
+    @cached_property
+    def values(self) -> FloatArray:
+        """The amounts as floats (for means, variances and ordering)."""
+        return np.array([float(amount) for amount in self.amounts], dtype=np.float64)
 
     @classmethod
     def empty(cls, as_of: date) -> DealBook:
@@ -405,7 +474,7 @@ class FanMethod(StrEnum):
     CLOSED = "closed"  # the week is over: revenue closed by its end, no spread
     EXACT = "exact"  # the core's exact distribution
     LATTICE = "lattice"  # exact on amounts rounded to a coarse money lattice
-    NORMAL = "normal"  # exact mean and variance, normal quantiles
+    NORMAL = "normal"  # the largest deals exact, the rest normal (exact mean and variance)
 
 
 @dataclass(frozen=True)
@@ -492,7 +561,8 @@ class HorizonModel:
         Weeks ended by ``as_of`` show what had closed by their end (``closed_by``); the
         period's last week is ``final``, the forecast itself. A week in between is computed
         exactly with at most FAN_EXACT_ITEMS random items, on a coarse lattice with at most
-        FAN_LATTICE_ITEMS, else from a normal approximation (``FanPoint.method``). An
+        FAN_LATTICE_ITEMS, else with its largest deals exact and the rest normal
+        (``FanPoint.method``). An
         approximated quantile never falls below the week before's: revenue to date only grows.
         """
         points: list[FanPoint] = []
@@ -506,12 +576,21 @@ class HorizonModel:
             if end >= self.period_end:
                 result, method = final, FanMethod.EXACT
             else:
-                deals, new_business = self.inputs(end)
-                if len(deals) > FAN_LATTICE_ITEMS:
-                    points.append(
-                        self._normal_point(label, start, end, deals, new_business, points)
+                chances = self.deals.chances(self.period_start, end)
+                landing = [
+                    (float(m.amount), m.probability_between(self.period_start, end))
+                    for m in self.milestones
+                ]
+                items = int(np.count_nonzero(chances)) + sum(1 for _, p in landing if p > 0)
+                if items > FAN_LATTICE_ITEMS:
+                    values = np.concatenate([self.deals.values, [a for a, _ in landing]])
+                    odds = np.concatenate([chances, [p for _, p in landing]])
+                    point = self._normal_point(
+                        label, start, end, values, odds, self.new_business(end)
                     )
+                    points.append(_raised(point, points))
                     continue
+                deals, new_business = self.inputs(end)
                 method = FanMethod.EXACT if len(deals) <= FAN_EXACT_ITEMS else FanMethod.LATTICE
                 mean = _mean(self.closed, deals, new_business)
                 if method is FanMethod.LATTICE:
@@ -535,35 +614,57 @@ class HorizonModel:
         label: str,
         start: date,
         end: date,
-        deals: Sequence[OpenDeal],
+        amounts: FloatArray,
+        chances: FloatArray,
         new_business: NewBusiness | None,
-        before: Sequence[FanPoint],
     ) -> FanPoint:
-        """A fan point from the exact mean and variance under a normal approximation."""
-        amounts = np.array([float(deal.amount) for deal in deals])
-        chances = np.array([deal.win_probability for deal in deals])
-        mean = float(self.closed) + float(amounts @ chances)
-        variance = float((amounts**2) @ (chances * (1.0 - chances)))
+        """A fan point: the FAN_WHALES largest deals enumerated, the rest normal.
+
+        F(x) = Σ_w P(w) · Φ((x − s_w − m) / sd) over the whales' 2^8 totals s_w, with m and
+        sd² the exact mean and variance of the other deals and the new business (and the
+        closed revenue in m); each quantile is found by bisection to the cent. The mean is
+        summed in floats here (the point may be a cent off the exact Decimal mean).
+        """
+        live = chances > 0
+        amounts, chances = amounts[live], chances[live]
+        split = max(0, len(amounts) - FAN_WHALES)
+        order = np.argpartition(amounts, split - 1) if 0 < split < len(amounts) else None
+        whales = order[split:] if order is not None else np.arange(split, len(amounts))
+        rest = order[:split] if order is not None else np.arange(split)
+        mean = float(self.closed) + float(amounts[rest] @ chances[rest])
+        variance = float((amounts[rest] ** 2) @ (chances[rest] * (1.0 - chances[rest])))
         if new_business is not None:
             value = float(new_business.deal_value)
             mean += new_business.expected_deals * value
             variance += new_business.expected_deals * value**2
+        totals, masses = np.zeros(1), np.ones(1)
+        for index in whales.tolist():
+            totals = np.concatenate([totals, totals + amounts[index]])
+            masses = np.concatenate([masses * (1.0 - chances[index]), masses * chances[index]])
         spread = math.sqrt(variance)
+        total_mean = mean + float(totals @ masses)
 
-        def quantile(z: float) -> Decimal:
-            return max(self.closed, to_money(Decimal(repr(mean + z * spread))))
+        def cdf(x: float) -> float:
+            if spread == 0.0:
+                return float(masses[totals + mean <= x].sum())
+            z = (x - mean - totals) / (spread * math.sqrt(2.0))
+            return float(masses @ (0.5 * (1.0 + np.asarray(_erf(z), dtype=np.float64))))
 
-        point = FanPoint(
-            label,
-            start,
-            end,
-            to_money(Decimal(repr(mean))),
-            quantile(-_Z90),
-            quantile(0.0),
-            quantile(_Z90),
-            FanMethod.NORMAL,
+        low, high = float(self.closed), mean + float(totals.max()) + 10.0 * spread + 1.0
+        found = []
+        for level in _QUANTILES:
+            a, b = low, high
+            while b - a > 0.005:
+                middle = (a + b) / 2.0
+                a, b = (a, middle) if cdf(middle) >= level else (middle, b)
+            found.append(max(self.closed, to_money(Decimal(repr(b)))))
+        mean_money = to_money(Decimal(repr(total_mean)))
+        return FanPoint(
+            label, start, end, mean_money, found[0], found[1], found[2], FanMethod.NORMAL
         )
-        return _raised(point, before)
+
+
+_erf = np.frompyfunc(math.erf, 1, 1)
 
 
 def _mean(closed: Decimal, deals: Sequence[OpenDeal], new_business: NewBusiness | None) -> Decimal:
@@ -615,3 +716,116 @@ def _coarse(
             deal_value=max(unit, rounded(new_business.deal_value)),
         )
     return coarse, new_business
+
+
+# -- the back-test's replay ------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Cutoff:
+    """A day the back-test stands on, and the period whose outcome it predicts."""
+
+    day: date
+    period_start: date
+    period_end: date
+
+
+def replay_deals(
+    timelines: Sequence[Timeline],
+    expected_closes: Sequence[date | None],
+    cutoffs: Sequence[Cutoff],
+    *,
+    history_days: int,
+    age_bins: Sequence[int] = DEFAULT_AGE_BINS,
+) -> tuple[list[float], list[bool]]:
+    """Predictions and outcomes of every deal open at each cutoff, as the forecast made them.
+
+    At a cutoff the model learns from the deals closed in the ``history_days`` up to it, as
+    known then (weekly reviews on the cutoff's weekday, ``calibrate_win_rates``); every deal
+    open at its end is predicted with ``DealBook.chances`` over the cutoff's period, and its
+    outcome is whether its stage at the period's end was won. Each closed deal's reviews are
+    computed once and selected by its close day; a deal closed and reopened is re-read at
+    every cutoff as it stood then. Stages are read per day: a deal's stage at the end of a
+    day is the one its last move on or before that day entered.
+    """
+    edges = tuple(age_bins)
+    count = len(timelines)
+    # A deal is "simple" when no move follows a close: its history is final once closed.
+    simple = np.array(
+        [all(stage not in CLOSED for stage, _ in t[:-1]) for t in timelines], dtype=bool
+    )
+    closed_on = np.array(
+        [t[-1][1].toordinal() if t and t[-1][0] in CLOSED else 0 for t in timelines],
+        dtype=np.int64,
+    )
+    reopened = [index for index in range(count) if not simple[index]]
+    # Stays as segments [start, end) of local-day ordinals; the last one never ends.
+    seg_deal, seg_stage, seg_start, seg_end = [], [], [], []
+    for index, timeline in enumerate(timelines):
+        for position, (stage, day) in enumerate(timeline):
+            start = day.toordinal()
+            end = timeline[position + 1][1].toordinal() if position + 1 < len(timeline) else 1 << 40
+            if end > start:
+                seg_deal.append(index)
+                seg_stage.append(stage)
+                seg_start.append(start)
+                seg_end.append(end)
+    deal_of = np.array(seg_deal, dtype=np.int64)
+    stage_of = np.array(seg_stage, dtype=str)
+    starts = np.array(seg_start, dtype=np.int64)
+    ends = np.array(seg_end, dtype=np.int64)
+    is_open = ~np.isin(stage_of, sorted(CLOSED))
+    is_won = stage_of == WON
+    rows_by_weekday: dict[int, _Reviews] = {}
+    predictions: list[float] = []
+    outcomes: list[bool] = []
+    for cutoff in cutoffs:
+        today = cutoff.day.toordinal()
+        weekday = cutoff.day.weekday()
+        rows = rows_by_weekday.get(weekday)
+        if rows is None:
+            rows = rows_by_weekday[weekday] = _review_rows(
+                [t if simple[i] else () for i, t in enumerate(timelines)], weekday
+            )
+        eligible = simple & (closed_on > today - history_days) & (closed_on <= today)
+        chosen = eligible[rows.deal] if len(rows.deal) else np.zeros(0, dtype=bool)
+        pooled = [
+            _Reviews(
+                rows.deal[chosen],
+                rows.stage[chosen],
+                rows.age[chosen],
+                rows.won[chosen],
+                rows.wait[chosen],
+            )
+        ]
+        if reopened:
+            known = []
+            for index in reopened:
+                timeline = timelines[index]
+                moves = [move for move in timeline if move[1] <= cutoff.day]
+                if (
+                    moves
+                    and moves[-1][0] in CLOSED
+                    and moves[-1][1].toordinal() > today - history_days
+                ):
+                    known.append(tuple(moves))
+            pooled.append(_review_rows(known, weekday))
+        history = _history_of(pooled, edges)
+        model = calibrate_win_rates(history.observations, age_bins=edges)
+        live = (starts <= today) & (today < ends) & is_open
+        deals = deal_of[live].tolist()
+        book = DealBook.build(
+            as_of=cutoff.day,
+            stages=stage_of[live].tolist(),
+            ages=(today - starts[live]).tolist(),
+            amounts=[Decimal(0)] * len(deals),
+            expected_closes=[expected_closes[index] for index in deals],
+            model=model,
+            timing=history.timing,
+        )
+        predictions.extend(book.chances(cutoff.period_start, cutoff.period_end).tolist())
+        final = cutoff.period_end.toordinal()
+        won_then = np.zeros(count, dtype=bool)
+        won_then[deal_of[(starts <= final) & (final < ends) & is_won]] = True
+        outcomes.extend(won_then[deals].tolist())
+    return predictions, outcomes
