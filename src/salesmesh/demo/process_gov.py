@@ -24,6 +24,7 @@ from salesmesh.projects.models import Milestone, OwningRole, Project
 from salesmesh.projects.services import (
     milestone_create,
     project_create,
+    project_member_assign,
     resource_create,
     scenario_solution_create,
     stage_review_create,
@@ -106,7 +107,7 @@ class GovSeeder:
 
     def _project(self, number: int, spec: ProjectSpec) -> None:
         demo = self.demo
-        owner = self.roles[OwningRole.BUSINESS][(number - 1) % len(self.roles[OwningRole.BUSINESS])]
+        owner = self._in_turn(OwningRole.BUSINESS, number)
         first_planned = min(date.fromisoformat(m["planned_date"]) for m in spec.milestones)
         account = account_create(
             line=self.line,
@@ -128,6 +129,7 @@ class GovSeeder:
             customer_goal=spec.goal,
             contract_value=spec.contract_value,
         )
+        self._assign(number, project, owner, first_planned - timedelta(days=120))
         milestones: dict[str, Milestone] = {}
         done: dict[str, date | None] = {}
         for item in spec.milestones:
@@ -152,6 +154,25 @@ class GovSeeder:
         self._stakeholders(project, account, spec, milestones)
         if spec.scenario is not None:
             scenario_solution_create(project=project, **spec.scenario)
+
+    def _assign(self, number: int, project: Project, owner: User, on: date) -> None:
+        """Staff the project: its account's owner as business, a PMO and a solution person.
+
+        Taken in turn (no randomness, so the rest of the data stays as it was): with the
+        demo's five projects the ``pmo`` and ``solution`` logins, first of their teams,
+        each work on two or more of them and see them on the records and dashboards.
+        """
+        staff = {
+            Role.BUSINESS: owner,
+            Role.PMO: self._in_turn(OwningRole.PMO, number),
+            Role.SOLUTION: self._in_turn(OwningRole.SOLUTION, number),
+        }
+        for role, person in staff.items():
+            project_member_assign(project=project, user=person, role=role, assigned_on=on)
+
+    def _in_turn(self, role: str, number: int) -> User:
+        people_of_role = self.roles[role]
+        return people_of_role[(number - 1) % len(people_of_role)]
 
     def _resources(
         self, spec: ProjectSpec, item: dict[str, Any], milestone: Milestone, done: date | None
