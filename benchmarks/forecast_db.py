@@ -291,7 +291,7 @@ def main() -> None:
         ("  data stamp", t_stamp, 1),
         ("  closed history: fetch", t_fetch_history, 1),
         ("  closed history: reviews + calibrate_win_rates", t_calibrate, 0),
-        ("  deals' state on the day: fetch", t_state, 1),
+        ("  deals' state on the day: fetch", t_state, 2),
         ("  deal book (win rates, timing, close dates)", t_book, 0),
         ("  run-rate: leads", t_leads, 1),
         ("  core inputs for the period's end", t_inputs, 0),
