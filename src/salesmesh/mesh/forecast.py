@@ -2,7 +2,8 @@
 
 ``forecast_for`` answers "where will this period end?" for an approved plan version as of a
 day: closed revenue to date + the open pipeline (each deal with a win probability calibrated
-on the line's closed history by stage and age in stage) + new business from the run-rate —
+on the line's closed history by stage and age in stage, times the share of past wins that
+came within the days left) + new business from the run-rate —
 or, for a project line, reached milestones + open milestones that may land in the period
 after their project's slippage — as the exact distribution of ``core.forecast``, with a
 week-by-week fan. ``backtest_for`` replays the line's history to show how well those
@@ -526,9 +527,10 @@ def backtest_for(
     model fitted on what was known by then (deals closed in the year before it; milestones
     reached by it):
 
-    * each deal open at the cutoff is a prediction — its calibrated probability if its
-      projected close falls in the period, else 0, as the forecast counts it — and its
-      outcome is whether it was won by the period's end;
+    * each deal open at the cutoff is a prediction — its chance of being won by the
+      period's end exactly as the forecast computes it (win rate × timing share, 0 when its
+      projected close falls after the period) — and its outcome is whether it was won by
+      the period's end;
     * on a project line, each open milestone with revenue is a prediction — its chance of
       landing in the period — and its outcome is whether it was reached in the period.
 
