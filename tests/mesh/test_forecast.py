@@ -37,12 +37,17 @@ from salesmesh.core.forecast import ForecastMethod
 from salesmesh.mesh.forecast import backtest_for, forecast_for
 from salesmesh.mesh.forecast_inputs import OPEN_STAGES, data_stamp
 from salesmesh.mesh.forecast_model import WON, FanMethod
-from salesmesh.org.models import OrgUnit, Paradigm, User
+from salesmesh.org.models import OrgUnit, Paradigm, Role, User
 from salesmesh.pipeline.models import Opportunity, Stage
 from salesmesh.pipeline.services import opportunity_create, opportunity_update
 from salesmesh.planning.models import PlanStatus, PlanVersion
 from salesmesh.projects.models import Milestone, OwningRole, RevenueKind
-from salesmesh.projects.services import milestone_create, milestone_update, project_create
+from salesmesh.projects.services import (
+    milestone_create,
+    milestone_update,
+    project_create,
+    project_member_assign,
+)
 from tests.accounts.factories import make_account, make_line, make_team, make_user, shanghai
 
 pytestmark = pytest.mark.django_db
@@ -613,3 +618,19 @@ class TestTheDemoCompany:
         assert calibration is not None
         assert 0.0 <= calibration.brier <= 1.0
         assert len(calibration.reliability) == 10
+
+
+def test_a_person_assigned_to_a_project_forecasts_it_too(pj):
+    line, pm = pj
+    milestones = _project(line, pm, first_actual=D(2026, 1, 20))
+    q1 = plan(line, "FY2026-Q1", 1_000_000, paradigm=Paradigm.PROJECT)
+    solution = make_user("sol", unit=make_team(line, "pj-solution"))
+    assert forecast_for(version=q1, person=solution, as_of=D(2026, 3, 1)).closed == Decimal("0.00")
+
+    project_member_assign(project=milestones["m1"].project, user=solution, role=Role.SOLUTION)
+    view = forecast_for(version=q1, person=solution, as_of=D(2026, 3, 1))
+
+    assert view.closed == Decimal("200000.00")
+    assert view.attainment.p50 == Decimal("500000.00")
+    team = OrgUnit.objects.get(code="pj-solution")
+    assert forecast_for(version=q1, unit=team, as_of=D(2026, 3, 1)).closed == Decimal("200000.00")

@@ -46,7 +46,7 @@ from salesmesh.org.models import Membership, OrgUnit, User
 from salesmesh.pipeline.models import Lead, Opportunity, OpportunityStageChange, Stage
 from salesmesh.planfile.loader import load_plan_data
 from salesmesh.planning.models import PlanVersion
-from salesmesh.projects.models import Milestone, Project
+from salesmesh.projects.models import Milestone, Project, ProjectMember
 
 __all__ = [
     "HISTORY_DAYS",
@@ -429,15 +429,16 @@ def milestone_facts(
 ) -> tuple[tuple[MilestoneFact, ...], frozenset[int], dict[int, str], dict[int, str]]:
     """Every milestone of the line as known on ``as_of`` (two queries).
 
-    Returns the facts, the ids of the projects in scope (their account's owner is the
-    person, or one of the unit's people, or anyone for the line), and the project and
-    milestone names by id. A milestone's revenue is its share of the contract value, to
-    the cent.
+    Returns the facts, the ids of the projects in scope (the person, or one of the unit's
+    people, owns the project's account or is assigned to the project; any project for the
+    line), and the project and milestone names by id. A milestone's revenue is its share
+    of the contract value, to the cent.
     """
     owned = Account.objects.filter(scope.owned("owner_id"), pk=OuterRef("project__account_id"))
+    assigned = ProjectMember.objects.filter(scope.owned("user_id"), project=OuterRef("project_id"))
     rows = list(
         Milestone.objects.filter(project__line=scope.line)
-        .annotate(scoped=Exists(owned))
+        .annotate(scoped=Exists(owned) | Exists(assigned))
         .order_by("project_id", "planned_date", "pk")
         .values_list(
             "pk",
@@ -514,10 +515,10 @@ def data_stamp(*, line: OrgUnit) -> str:
     """A hash of everything a forecast of ``line`` reads, in one query (for cache keys).
 
     Counts, highest ids and sums of the columns the forecast uses — amounts, owners, close
-    and milestone dates, shares, contract values, memberships — so an insert, a delete or
-    an edit of any of them changes the stamp (barring edits that cancel out exactly in
-    every sum at once). Stage changes, dependencies and memberships are stamped across all
-    lines: a change elsewhere only costs a recomputation.
+    and milestone dates, shares, contract values, memberships, project members — so an
+    insert, a delete or an edit of any of them changes the stamp (barring edits that cancel
+    out exactly in every sum at once). Stage changes, dependencies, memberships and project
+    members are stamped across all lines: a change elsewhere only costs a recomputation.
     """
     cached = _STAMP_SQL.get(connection.vendor)
     if cached is None:
@@ -578,6 +579,13 @@ def _stamp_query() -> QuerySet[OrgUnit, tuple[Any, ...]]:
                 Count("actual_date"),
             ),
             stamp_links=_fingerprint(through.objects.all(), Count("pk"), Max("pk")),
+            stamp_staff=_fingerprint(
+                ProjectMember.objects.all(),
+                Count("pk"),
+                Max("pk"),
+                Sum("user_id"),
+                Sum("project_id"),
+            ),
             stamp_members=_fingerprint(
                 Membership.objects.all(), Count("pk"), Max("pk"), Sum("user_id"), Sum("unit_id")
             ),
@@ -593,6 +601,7 @@ def _stamp_query() -> QuerySet[OrgUnit, tuple[Any, ...]]:
             "stamp_projects",
             "stamp_milestones",
             "stamp_links",
+            "stamp_staff",
             "stamp_members",
             "stamp_accounts",
             "stamp_units",
