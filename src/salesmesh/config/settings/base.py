@@ -38,6 +38,7 @@ INSTALLED_APPS = [
     "salesmesh.alerts",
     "salesmesh.dashboards",
     "salesmesh.api",
+    "salesmesh.audit",
     "django_tasks_db",
 ]
 
