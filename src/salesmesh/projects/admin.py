@@ -148,6 +148,29 @@ class ResourceInline(admin.TabularInline):
     extra = 0
 
 
+@admin.register(ProjectMember)
+class ProjectMemberAdmin(admin.ModelAdmin):
+    """Who is on which project, to look up; assigning happens on the project's page.
+
+    The project page's members section saves through the assign / unassign services, so
+    this list offers no add, change or delete of its own.
+    """
+
+    list_display = ["project", "user", "role", "assigned_on"]
+    list_filter = ["role"]
+    search_fields = ["project__name", "user__username", "user__name_zh", "user__name_en"]
+    list_select_related = ["project", "user"]
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return False
+
+    def has_change_permission(self, request: HttpRequest, obj: object = None) -> bool:
+        return False
+
+    def has_delete_permission(self, request: HttpRequest, obj: object = None) -> bool:
+        return False
+
+
 @admin.register(Milestone)
 class MilestoneAdmin(ServiceAdmin):
     form = MilestoneForm
