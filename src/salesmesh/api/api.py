@@ -5,27 +5,47 @@ from __future__ import annotations
 from typing import Any
 
 from django.contrib.auth.decorators import login_not_required
-from django.urls import URLPattern, URLResolver
+from django.urls import URLPattern, URLResolver, path
 from ninja import NinjaAPI
 from ninja.security import django_auth
 
+from salesmesh.api import token_views
+from salesmesh.api.accounts import router as accounts_router
+from salesmesh.api.activities import router as activities_router
 from salesmesh.api.alerts import router as alerts_router
+from salesmesh.api.common import install_invalid_handler
 from salesmesh.api.errors import install_error_handlers
 from salesmesh.api.forecast import router as forecast_router
+from salesmesh.api.imports import router as imports_router
 from salesmesh.api.mesh import router as mesh_router
+from salesmesh.api.org import router as org_router
+from salesmesh.api.pipeline import router as pipeline_router
+from salesmesh.api.plans import router as plans_router
+from salesmesh.api.projects import router as projects_router
+from salesmesh.api.tokens import token_auth
 
 api = NinjaAPI(
     title="salesmesh API",
     version="1",
-    description="Targets, plans, the mesh, forecasts and alerts. Every operation needs a "
-    "signed-in session (with the CSRF token for unsafe methods) and sees only the caller's data.",
-    auth=django_auth,
+    description="Targets, plans, the mesh, forecasts, alerts and every record. Every operation "
+    "needs a personal API token (`Authorization: Bearer smt_…`, made on /api/tokens/) or a "
+    "signed-in session (with the CSRF token for unsafe methods), and sees only the caller's data.",
+    # A token first: a call that sends one is judged by it alone (no cookie, so no CSRF).
+    auth=[token_auth, django_auth],
     urls_namespace="api",
 )
 install_error_handlers(api)
+install_invalid_handler(api)
 api.add_router("/mesh", mesh_router, tags=["mesh"])
 api.add_router("/forecast", forecast_router, tags=["forecast"])
 api.add_router("/alerts", alerts_router, tags=["alerts"])
+api.add_router("", org_router)
+api.add_router("", plans_router)
+api.add_router("", accounts_router)
+api.add_router("", pipeline_router)
+api.add_router("", activities_router)
+api.add_router("", projects_router)
+api.add_router("", imports_router)
 
 # The schema and the docs page stay behind the login page like every other page.
 DOCS_URL_NAMES = frozenset({"openapi-json", "openapi-view"})
@@ -41,7 +61,12 @@ def api_urls() -> tuple[list[Any], str, str]:
     patterns, app_name, namespace = api.urls
     for pattern in patterns:
         _exempt(pattern)
-    return patterns, app_name, namespace
+    # The token page is an ordinary page behind the login (added after the exemption).
+    pages = [
+        path("tokens/", token_views.token_list, name="tokens"),
+        path("tokens/<int:pk>/revoke", token_views.token_revoke_view, name="token_revoke"),
+    ]
+    return [*pages, *patterns], app_name, namespace
 
 
 def _exempt(pattern: URLPattern | URLResolver) -> None:

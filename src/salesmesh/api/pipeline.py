@@ -1,0 +1,314 @@
+"""Leads and opportunities (with stage history): lists, details, writes through the services."""
+
+# No `from __future__ import annotations`: ninja reads Query[...] at runtime.
+
+from datetime import date, datetime
+from decimal import Decimal
+
+from django.db.models import QuerySet
+from django.http import HttpRequest
+from ninja import Query, Router, Schema
+from ninja.pagination import paginate
+from pydantic import ConfigDict
+
+from salesmesh.api.common import PAGING, READ_ERRORS, WRITE_ERRORS, Paging, caller, visible_or_404
+from salesmesh.api.writes import through_service, validated_form
+from salesmesh.pipeline.models import (
+    ForecastCategory,
+    Lead,
+    LeadSource,
+    LeadStatus,
+    Opportunity,
+    OpportunityStageChange,
+    Stage,
+)
+from salesmesh.pipeline.selectors import (
+    leads_visible_to,
+    opportunities_visible_to,
+    opportunity_stage_history,
+)
+from salesmesh.pipeline.services import (
+    lead_create,
+    lead_update,
+    opportunity_create,
+    opportunity_update,
+)
+from salesmesh.records.forms import LeadForm, OpportunityForm
+
+router = Router()
+
+
+def _line_code(record: Lead | Opportunity) -> str:
+    return record.line.code
+
+
+class LeadOut(Schema):
+    id: int
+    line: str
+    external_id: str | None
+    name: str
+    source: LeadSource
+    status: LeadStatus
+    account_id: int | None
+    owner_id: int | None
+    created_on: date
+    qualified_on: date | None
+
+    @staticmethod
+    def resolve_line(lead: Lead) -> str:
+        return _line_code(lead)
+
+
+class LeadFilters(Schema):
+    line: str | None = None
+    status: LeadStatus | None = None
+    source: LeadSource | None = None
+    owner: int | None = None
+    account: int | None = None
+    created_from: date | None = None
+    created_to: date | None = None
+
+
+class LeadIn(Schema):
+    """A new lead; ``owner`` defaults to the caller (a rep may name only themselves)."""
+
+    model_config = ConfigDict(extra="forbid")
+    line: int
+    source: LeadSource
+    created_on: date
+    name: str = ""
+    external_id: str | None = None
+    status: LeadStatus = LeadStatus.NEW
+    account: int | None = None
+    owner: int | None = None
+    qualified_on: date | None = None
+
+
+class LeadPatch(Schema):
+    model_config = ConfigDict(extra="forbid")
+    line: int | None = None
+    source: LeadSource | None = None
+    created_on: date | None = None
+    name: str | None = None
+    external_id: str | None = None
+    status: LeadStatus | None = None
+    account: int | None = None
+    owner: int | None = None
+    qualified_on: date | None = None
+
+
+class OpportunityOut(Schema):
+    id: int
+    line: str
+    external_id: str | None
+    account_id: int
+    name: str
+    stage: Stage
+    amount: Decimal
+    currency: str
+    expected_close: date | None
+    forecast_category: ForecastCategory
+    product_lines: str
+    owner_id: int
+
+    @staticmethod
+    def resolve_line(opportunity: Opportunity) -> str:
+        return _line_code(opportunity)
+
+
+class StageChangeOut(Schema):
+    from_stage: str
+    to_stage: Stage
+    changed_at: datetime
+    changed_by_id: int | None
+
+
+class OpportunityDetailOut(OpportunityOut):
+    stage_history: list[StageChangeOut]
+
+
+class OpportunityFilters(Schema):
+    line: str | None = None
+    stage: Stage | None = None
+    owner: int | None = None
+    account: int | None = None
+    close_from: date | None = None
+    close_to: date | None = None
+    # Opportunities have no modification stamp: "updated" means created or moved stage.
+    updated_since: datetime | None = None
+
+
+class OpportunityIn(Schema):
+    """A new deal; its first stage is recorded in its history."""
+
+    model_config = ConfigDict(extra="forbid")
+    line: int
+    account: int
+    name: str
+    owner: int | None = None
+    stage: Stage = Stage.LEAD
+    amount: Decimal = Decimal(0)
+    currency: str = "CNY"
+    expected_close: date | None = None
+    forecast_category: ForecastCategory | None = None
+    product_lines: str = ""
+    external_id: str | None = None
+
+
+class OpportunityPatch(Schema):
+    """Fields to change; a new ``stage`` is recorded in the stage history."""
+
+    model_config = ConfigDict(extra="forbid")
+    account: int | None = None
+    name: str | None = None
+    owner: int | None = None
+    stage: Stage | None = None
+    amount: Decimal | None = None
+    currency: str | None = None
+    expected_close: date | None = None
+    forecast_category: ForecastCategory | None = None
+    product_lines: str | None = None
+    external_id: str | None = None
+
+
+def _leads(request: HttpRequest) -> QuerySet[Lead]:
+    return leads_visible_to(user=caller(request)).select_related("line")
+
+
+def _opportunities(request: HttpRequest) -> QuerySet[Opportunity]:
+    return opportunities_visible_to(user=caller(request)).select_related("line")
+
+
+@router.get("/leads", response=list[LeadOut], summary="Leads", tags=["pipeline"])
+@paginate(Paging, **PAGING)
+def list_leads(request: HttpRequest, filters: Query[LeadFilters]):  # type: ignore[no-untyped-def]
+    """The caller's visible leads, newest first."""
+    leads = _leads(request)
+    if filters.line:
+        leads = leads.filter(line__code=filters.line)
+    for field, value in (
+        ("status", filters.status),
+        ("source", filters.source),
+        ("owner_id", filters.owner),
+        ("account_id", filters.account),
+        ("created_on__gte", filters.created_from),
+        ("created_on__lte", filters.created_to),
+    ):
+        if value is not None:
+            leads = leads.filter(**{field: value})
+    return leads.order_by("-created_on", "-pk")
+
+
+@router.get(
+    "/leads/{lead_id}", response={200: LeadOut, **READ_ERRORS}, summary="A lead", tags=["pipeline"]
+)
+def get_lead(request: HttpRequest, lead_id: int) -> Lead:
+    return visible_or_404(_leads(request), lead_id)
+
+
+@router.post(
+    "/leads", response={201: LeadOut, **WRITE_ERRORS}, summary="Create a lead", tags=["pipeline"]
+)
+def create_lead(request: HttpRequest, body: LeadIn) -> tuple[int, Lead]:
+    form = validated_form(LeadForm, user=caller(request), body=body.dict())
+    lead = through_service(lambda: lead_create(**form.cleaned_data))
+    return 201, visible_or_404(_leads(request), lead.pk)
+
+
+@router.patch(
+    "/leads/{lead_id}",
+    response={200: LeadOut, **WRITE_ERRORS},
+    summary="Change a lead",
+    tags=["pipeline"],
+)
+def update_lead(request: HttpRequest, lead_id: int, body: LeadPatch) -> Lead:
+    lead = visible_or_404(_leads(request), lead_id)
+    form = validated_form(
+        LeadForm, user=caller(request), body=body.dict(exclude_unset=True), instance=lead
+    )
+    through_service(lambda: lead_update(lead=lead, **form.changed()))
+    return visible_or_404(_leads(request), lead_id)
+
+
+@router.get(
+    "/opportunities", response=list[OpportunityOut], summary="Opportunities", tags=["pipeline"]
+)
+@paginate(Paging, **PAGING)
+def list_opportunities(request: HttpRequest, filters: Query[OpportunityFilters]):  # type: ignore[no-untyped-def]
+    """The caller's visible deals by expected close date; filter by line, stage, owner, dates."""
+    deals = _opportunities(request)
+    if filters.line:
+        deals = deals.filter(line__code=filters.line)
+    for field, value in (
+        ("stage", filters.stage),
+        ("owner_id", filters.owner),
+        ("account_id", filters.account),
+        ("expected_close__gte", filters.close_from),
+        ("expected_close__lte", filters.close_to),
+    ):
+        if value is not None:
+            deals = deals.filter(**{field: value})
+    if filters.updated_since is not None:
+        moved = OpportunityStageChange.objects.filter(changed_at__gte=filters.updated_since)
+        deals = deals.filter(pk__in=moved.values("opportunity_id"))
+    return deals.order_by("expected_close", "pk")
+
+
+def _opportunity_detail(opportunity: Opportunity) -> OpportunityDetailOut:
+    history = [
+        StageChangeOut.from_orm(c) for c in opportunity_stage_history(opportunity=opportunity)
+    ]
+    return OpportunityDetailOut(
+        **OpportunityOut.from_orm(opportunity).dict(), stage_history=history
+    )
+
+
+@router.get(
+    "/opportunities/{opportunity_id}",
+    response={200: OpportunityDetailOut, **READ_ERRORS},
+    summary="An opportunity with its stage history",
+    tags=["pipeline"],
+)
+def get_opportunity(request: HttpRequest, opportunity_id: int) -> OpportunityDetailOut:
+    return _opportunity_detail(visible_or_404(_opportunities(request), opportunity_id))
+
+
+@router.post(
+    "/opportunities",
+    response={201: OpportunityDetailOut, **WRITE_ERRORS},
+    summary="Create an opportunity",
+    tags=["pipeline"],
+)
+def create_opportunity(
+    request: HttpRequest, body: OpportunityIn
+) -> tuple[int, OpportunityDetailOut]:
+    """Validated like the web form; without ``forecast_category`` it follows the stage."""
+    user = caller(request)
+    data = body.dict()
+    derive = data["forecast_category"] is None
+    if derive:
+        data["forecast_category"] = ForecastCategory.PIPELINE  # replaced below
+    form = validated_form(OpportunityForm, user=user, body=data)
+    fields = dict(form.cleaned_data)
+    if derive:
+        fields["forecast_category"] = None  # the service derives it from the stage
+    deal = through_service(lambda: opportunity_create(by=user, **fields))
+    return 201, _opportunity_detail(visible_or_404(_opportunities(request), deal.pk))
+
+
+@router.patch(
+    "/opportunities/{opportunity_id}",
+    response={200: OpportunityDetailOut, **WRITE_ERRORS},
+    summary="Change an opportunity (a new stage is recorded)",
+    tags=["pipeline"],
+)
+def update_opportunity(
+    request: HttpRequest, opportunity_id: int, body: OpportunityPatch
+) -> OpportunityDetailOut:
+    user = caller(request)
+    deal = visible_or_404(_opportunities(request), opportunity_id)
+    form = validated_form(
+        OpportunityForm, user=user, body=body.dict(exclude_unset=True), instance=deal
+    )
+    through_service(lambda: opportunity_update(opportunity=deal, by=user, **form.changed()))
+    return _opportunity_detail(visible_or_404(_opportunities(request), opportunity_id))

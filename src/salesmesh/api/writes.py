@@ -1,0 +1,81 @@
+"""Writes through the record forms and the apps' services, exactly as the web writes.
+
+The API does not keep its own copy of the rules: a JSON body is laid over the record's
+current values and validated by the same scoped form the record pages use (a line,
+person, account or deal outside the caller's scope is an invalid choice), then the
+changed fields go to the app's service. The one difference is deliberate: a field the
+form would silently ignore for this caller (the owner, for a rep) is refused with a 422
+naming it, since a script that asked for it should know it did not happen.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+from django.core.exceptions import ValidationError
+from django.db.models import Model
+from django.utils.translation import gettext as _
+
+from salesmesh.api.common import InvalidInput, invalid
+from salesmesh.org.models import User
+from salesmesh.records.forms import RecordForm
+
+
+def _initial_data(
+    form_class: type[RecordForm], instance: Model, user: User, **extra: Any
+) -> dict[str, Any]:
+    """The record's current values as form data (what an unchanged web form would post)."""
+    blank = form_class(instance=instance, user=user, **extra)
+    return {name: blank[name].value() for name in blank.fields}
+
+
+def validated_form(
+    form_class: type[RecordForm],
+    *,
+    user: User,
+    body: dict[str, Any],
+    instance: Model | None = None,
+    **extra: Any,
+) -> RecordForm:
+    """A bound, valid form of ``body`` over ``instance`` (or a new record); else a 422."""
+    if instance is None:
+        instance = form_class._meta.model()  # type: ignore[attr-defined]
+        current: dict[str, Any] = {}
+        owner = form_class.owner_field
+        if owner and body.get(owner) is None:
+            body = {**body, owner: user.pk}  # the caller, unless they name someone
+    else:
+        current = _initial_data(form_class, instance, user, **extra)
+    probe = form_class(instance=instance, user=user, **extra)
+    unknown = [name for name in body if name not in probe.fields]
+    refused = [
+        name
+        for name in body
+        if name in probe.fields
+        and probe.fields[name].disabled
+        and body[name] != probe[name].value()
+    ]
+    errors = [
+        {"field": name, "message": _("This field cannot be changed here.")} for name in unknown
+    ] + [
+        {
+            "field": name,
+            "message": _("You may not change this field: only a manager or an administrator can."),
+        }
+        for name in refused
+    ]
+    if errors:
+        raise InvalidInput(errors)
+    form = form_class({**current, **body}, instance=instance, user=user, **extra)
+    if not form.is_valid():
+        raise invalid(form)
+    return form
+
+
+def through_service[M: Model](save: Callable[[], M]) -> M:
+    """Run one service call; its ValidationError becomes a 422 naming the fields."""
+    try:
+        return save()
+    except ValidationError as error:
+        raise invalid(error) from error
