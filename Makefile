@@ -12,7 +12,7 @@ export UV_PROJECT_ENVIRONMENT := $(CURDIR)/$(VENV)
 UV        := $(BIN)/uv
 SALESMESH := $(BIN)/salesmesh
 
-.PHONY: demo test lint pytest install messages bench bench-import clean help
+.PHONY: demo test lint pytest install messages bench bench-import bench-mesh clean help
 
 help:
 	@echo "make demo   install, migrate, seed the demo company and serve http://127.0.0.1:$(PORT)"
@@ -69,3 +69,10 @@ bench: install
 ROWS ?= 1000000
 bench-import: install
 	$(BIN)/python -m benchmarks.imports --rows $(ROWS)
+
+# The behaviour board and mesh tree of 1,000 reps over 10M generated activities
+# (ACTIVITIES=… to change; MESH_DB=dir keeps the SQLite database for the next run;
+# DATABASE_URL=postgres://…/bench_mesh runs it on PostgreSQL).
+ACTIVITIES ?= 10000000
+bench-mesh: install
+	$(BIN)/python -m benchmarks.mesh --activities $(ACTIVITIES) $(if $(MESH_DB),--reuse $(MESH_DB))
