@@ -19,4 +19,5 @@ urlpatterns = [
     # The login page offers the language switch too, so it must work signed out.
     path("i18n/setlang/", login_not_required(set_language), name="set_language"),
     path("admin/", admin.site.urls),
+    path("healthz", include("salesmesh.ops.urls")),  # open to monitors: login_not_required
 ]

@@ -7,6 +7,7 @@ from pathlib import Path
 from django.utils.translation import gettext_lazy as _
 
 from salesmesh.config import env
+from salesmesh.ops.logs import logging_config
 
 PACKAGE_DIR = Path(__file__).resolve().parent.parent.parent
 DATA_DIR = env.data_dir()
@@ -38,11 +39,14 @@ INSTALLED_APPS = [
     "salesmesh.alerts",
     "salesmesh.dashboards",
     "salesmesh.api",
+    "salesmesh.ops",
     "salesmesh.audit",
     "django_tasks_db",
 ]
 
 MIDDLEWARE = [
+    # First: every response, even a redirect or an error, carries a request id and is logged.
+    "salesmesh.ops.middleware.RequestIdMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
@@ -112,19 +116,9 @@ SESSION_COOKIE_HTTPONLY = True
 CSRF_COOKIE_HTTPONLY = False  # htmx reads the token from the page, not the cookie
 X_FRAME_OPTIONS = "DENY"
 
-LOGGING = {
-    "version": 1,
-    "disable_existing_loggers": False,
-    "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"}},
-    "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
-    "root": {"handlers": ["console"], "level": "INFO"},
-    "loggers": {
-        # Django's default config gives "django" a console handler of its own;
-        # ours replaces it so each record is printed once.
-        "django": {"handlers": ["console"], "level": "INFO", "propagate": False},
-        "django.db.backends": {"level": "WARNING"},
-    },
-}
+# Readable lines here and in development, one JSON object per line in production
+# (docs/operations.md); SALESMESH_LOG_JSON=1/0 overrides either.
+LOGGING = logging_config(json_lines=env.env_bool("SALESMESH_LOG_JSON", default=False))
 
 # The work calendar used when an org unit does not name its own country.
 SALESMESH_DEFAULT_COUNTRY = "CN"

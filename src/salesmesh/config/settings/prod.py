@@ -2,6 +2,7 @@
 
 from salesmesh.config import env
 from salesmesh.config.settings.base import *  # noqa: F403
+from salesmesh.ops.logs import logging_config
 
 DEBUG = env.env_bool("DEBUG", default=False)
 SECRET_KEY = env.required(
@@ -27,12 +28,18 @@ if env.env_bool("BEHIND_TLS_PROXY", default=False):
 
 # Static files (htmx, plotly.js, CSS) are served by the app itself after
 # `salesmesh collectstatic`, so a deployment needs no CDN and no extra server.
+_AFTER_SECURITY = MIDDLEWARE.index("django.middleware.security.SecurityMiddleware") + 1  # noqa: F405
 MIDDLEWARE = [
-    MIDDLEWARE[0],  # noqa: F405 - SecurityMiddleware stays first
+    *MIDDLEWARE[:_AFTER_SECURITY],  # noqa: F405 - the request id, then SecurityMiddleware
     "whitenoise.middleware.WhiteNoiseMiddleware",
-    *MIDDLEWARE[1:],  # noqa: F405
+    *MIDDLEWARE[_AFTER_SECURITY:],  # noqa: F405
 ]
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
     "staticfiles": {"BACKEND": "whitenoise.storage.CompressedManifestStaticFilesStorage"},
 }
+
+# One JSON object per line for the log shipper (docs/operations.md).
+LOGGING = logging_config(json_lines=env.env_bool("SALESMESH_LOG_JSON", default=True))
+# A load balancer probes /healthz over plain HTTP inside the network.
+SECURE_REDIRECT_EXEMPT = [r"^healthz$"]

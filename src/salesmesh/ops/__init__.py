@@ -1,0 +1,1 @@
+"""Operations: the health check, request-id structured logs, SQLite backup and restore."""
