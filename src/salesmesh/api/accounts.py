@@ -11,7 +11,7 @@ from ninja import Query, Router, Schema
 from ninja.pagination import paginate
 from pydantic import ConfigDict
 
-from salesmesh.accounts.models import Account, Attitude, BuyingRole, Contact
+from salesmesh.accounts.models import Account, AccountOwnership, Attitude, BuyingRole, Contact
 from salesmesh.accounts.selectors import account_ownership_history, accounts_visible_to
 from salesmesh.accounts.services import (
     account_create,
@@ -54,6 +54,10 @@ class OwnershipOut(Schema):
 
 class AccountDetailOut(AccountOut):
     ownerships: list[OwnershipOut]
+
+    @staticmethod
+    def resolve_ownerships(account: Account) -> list[AccountOwnership]:
+        return list(account_ownership_history(account=account))
 
 
 class AccountFilters(Schema):
@@ -150,20 +154,14 @@ def list_accounts(request: HttpRequest, filters: Query[AccountFilters]):  # type
     return accounts.order_by("name", "pk")
 
 
-def _account_detail(account: Account) -> AccountDetailOut:
-    out = AccountOut.from_orm(account).dict()
-    ownerships = [OwnershipOut.from_orm(o) for o in account_ownership_history(account=account)]
-    return AccountDetailOut(**out, ownerships=ownerships)
-
-
 @router.get(
     "/accounts/{account_id}",
     response={200: AccountDetailOut, **READ_ERRORS},
     summary="An account with its ownership history",
     tags=["accounts"],
 )
-def get_account(request: HttpRequest, account_id: int) -> AccountDetailOut:
-    return _account_detail(visible_or_404(_accounts(request), account_id))
+def get_account(request: HttpRequest, account_id: int) -> Account:
+    return visible_or_404(_accounts(request), account_id)
 
 
 @router.post(
@@ -172,12 +170,12 @@ def get_account(request: HttpRequest, account_id: int) -> AccountDetailOut:
     summary="Create an account",
     tags=["accounts"],
 )
-def create_account(request: HttpRequest, body: AccountIn) -> tuple[int, AccountDetailOut]:
+def create_account(request: HttpRequest, body: AccountIn) -> tuple[int, Account]:
     """Validated like the web form (lines and people in the caller's scope), then created."""
     user = caller(request)
     form = validated_form(AccountForm, user=user, body=body.dict())
     account = through_service(lambda: account_create(by=user, **form.cleaned_data))
-    return 201, _account_detail(visible_or_404(_accounts(request), account.pk))
+    return 201, visible_or_404(_accounts(request), account.pk)
 
 
 @router.patch(
@@ -186,7 +184,7 @@ def create_account(request: HttpRequest, body: AccountIn) -> tuple[int, AccountD
     summary="Change an account",
     tags=["accounts"],
 )
-def update_account(request: HttpRequest, account_id: int, body: AccountPatch) -> AccountDetailOut:
+def update_account(request: HttpRequest, account_id: int, body: AccountPatch) -> Account:
     """Only the fields sent change; a new owner is a hand-over kept in the history."""
     user = caller(request)
     account = visible_or_404(_accounts(request), account_id)
@@ -194,7 +192,7 @@ def update_account(request: HttpRequest, account_id: int, body: AccountPatch) ->
         AccountForm, user=user, body=body.dict(exclude_unset=True), instance=account
     )
     through_service(lambda: account_update(account=account, by=user, **form.changed()))
-    return _account_detail(visible_or_404(_accounts(request), account_id))
+    return visible_or_404(_accounts(request), account_id)
 
 
 def _contacts(request: HttpRequest) -> QuerySet[Contact]:

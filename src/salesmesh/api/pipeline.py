@@ -126,6 +126,10 @@ class StageChangeOut(Schema):
 class OpportunityDetailOut(OpportunityOut):
     stage_history: list[StageChangeOut]
 
+    @staticmethod
+    def resolve_stage_history(opportunity: Opportunity) -> list[OpportunityStageChange]:
+        return list(opportunity_stage_history(opportunity=opportunity))
+
 
 class OpportunityFilters(Schema):
     line: str | None = None
@@ -254,23 +258,14 @@ def list_opportunities(request: HttpRequest, filters: Query[OpportunityFilters])
     return deals.order_by("expected_close", "pk")
 
 
-def _opportunity_detail(opportunity: Opportunity) -> OpportunityDetailOut:
-    history = [
-        StageChangeOut.from_orm(c) for c in opportunity_stage_history(opportunity=opportunity)
-    ]
-    return OpportunityDetailOut(
-        **OpportunityOut.from_orm(opportunity).dict(), stage_history=history
-    )
-
-
 @router.get(
     "/opportunities/{opportunity_id}",
     response={200: OpportunityDetailOut, **READ_ERRORS},
     summary="An opportunity with its stage history",
     tags=["pipeline"],
 )
-def get_opportunity(request: HttpRequest, opportunity_id: int) -> OpportunityDetailOut:
-    return _opportunity_detail(visible_or_404(_opportunities(request), opportunity_id))
+def get_opportunity(request: HttpRequest, opportunity_id: int) -> Opportunity:
+    return visible_or_404(_opportunities(request), opportunity_id)
 
 
 @router.post(
@@ -279,9 +274,7 @@ def get_opportunity(request: HttpRequest, opportunity_id: int) -> OpportunityDet
     summary="Create an opportunity",
     tags=["pipeline"],
 )
-def create_opportunity(
-    request: HttpRequest, body: OpportunityIn
-) -> tuple[int, OpportunityDetailOut]:
+def create_opportunity(request: HttpRequest, body: OpportunityIn) -> tuple[int, Opportunity]:
     """Validated like the web form; without ``forecast_category`` it follows the stage."""
     user = caller(request)
     data = body.dict()
@@ -293,7 +286,7 @@ def create_opportunity(
     if derive:
         fields["forecast_category"] = None  # the service derives it from the stage
     deal = through_service(lambda: opportunity_create(by=user, **fields))
-    return 201, _opportunity_detail(visible_or_404(_opportunities(request), deal.pk))
+    return 201, visible_or_404(_opportunities(request), deal.pk)
 
 
 @router.patch(
@@ -304,11 +297,11 @@ def create_opportunity(
 )
 def update_opportunity(
     request: HttpRequest, opportunity_id: int, body: OpportunityPatch
-) -> OpportunityDetailOut:
+) -> Opportunity:
     user = caller(request)
     deal = visible_or_404(_opportunities(request), opportunity_id)
     form = validated_form(
         OpportunityForm, user=user, body=body.dict(exclude_unset=True), instance=deal
     )
     through_service(lambda: opportunity_update(opportunity=deal, by=user, **form.changed()))
-    return _opportunity_detail(visible_or_404(_opportunities(request), opportunity_id))
+    return visible_or_404(_opportunities(request), opportunity_id)

@@ -66,6 +66,10 @@ class TargetOut(Schema):
 class PlanVersionDetailOut(PlanVersionOut):
     targets: list[TargetOut]
 
+    @staticmethod
+    def resolve_targets(version: PlanVersion) -> list[TargetOut]:
+        return _targets(version.result)
+
 
 class PlanFilters(Schema):
     line: str | None = None
@@ -119,8 +123,5 @@ def _targets(result: dict[str, Any]) -> list[TargetOut]:
     summary="A plan version with its targets by unit and person",
     tags=["plans"],
 )
-def get_plan(request: HttpRequest, plan_id: int) -> PlanVersionDetailOut:
-    version = visible_or_404(_versions(request).defer(None).defer("assumptions"), plan_id)
-    return PlanVersionDetailOut(
-        **PlanVersionOut.from_orm(version).dict(), targets=_targets(version.result)
-    )
+def get_plan(request: HttpRequest, plan_id: int) -> PlanVersion:
+    return visible_or_404(_versions(request).defer(None).defer("assumptions"), plan_id)
