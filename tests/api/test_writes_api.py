@@ -1,0 +1,227 @@
+"""Writes through the record forms and services: created, changed, stage history, 422 bodies."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+import pytest
+from django.utils import translation
+
+from salesmesh.accounts.models import Account, AccountOwnership
+from salesmesh.activities.models import ActivityDailyRollup
+from salesmesh.pipeline.models import Opportunity, OpportunityStageChange
+from tests.api.records_world import RecordsWorld, build_records_world
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def rworld() -> RecordsWorld:
+    return build_records_world()
+
+
+def send(client, method: str, url: str, body: dict[str, Any], **headers: str):  # type: ignore[no-untyped-def]
+    call = getattr(client, method)
+    return call(url, json.dumps(body), content_type="application/json", **headers)
+
+
+def fields_of(response) -> set[str]:  # type: ignore[no-untyped-def]
+    assert response.status_code == 422, response.content
+    body = response.json()
+    assert body["code"] == "invalid"
+    assert all(error["message"] for error in body["errors"])
+    return {error["field"] for error in body["errors"]}
+
+
+def test_a_rep_creates_an_opportunity_owned_by_themselves(client, rworld):
+    alice = rworld.users["alice"]
+    client.force_login(alice)
+    account = rworld.records["alice"]["account"]
+    response = send(
+        client,
+        "post",
+        "/api/opportunities",
+        {"line": rworld.line.pk, "account": account.pk, "name": "新商机", "amount": "1200.50"},
+    )
+    assert response.status_code == 201, response.content
+    body = response.json()
+    assert body["owner_id"] == alice.pk
+    assert body["amount"] == "1200.50"
+    assert body["forecast_category"] == "pipeline"
+    assert [(c["from_stage"], c["to_stage"]) for c in body["stage_history"]] == [("", "lead")]
+    assert body["stage_history"][0]["changed_by_id"] == alice.pk
+
+
+def test_a_stage_change_is_recorded_in_the_history(client, rworld):
+    alice = rworld.users["alice"]
+    client.force_login(alice)
+    deal = rworld.records["alice"]["opportunity"]
+    response = send(client, "patch", f"/api/opportunities/{deal.pk}", {"stage": "won"})
+    assert response.status_code == 200, response.content
+    body = response.json()
+    assert body["stage"] == "won"
+    assert body["forecast_category"] == "closed"  # the service's rule on closing
+    assert body["name"] == "甲商机"  # untouched
+    moves = OpportunityStageChange.objects.filter(opportunity=deal).order_by("changed_at", "pk")
+    assert [(m.from_stage, m.to_stage, m.changed_by_id) for m in moves] == [
+        ("", "lead", None),
+        ("lead", "won", alice.pk),
+    ]
+
+
+def test_a_rep_cannot_change_the_owner_and_is_told_which_field(client, rworld):
+    alice, bob = rworld.users["alice"], rworld.users["bob"]
+    client.force_login(alice)
+    deal = rworld.records["alice"]["opportunity"]
+    with translation.override("en"):
+        response = send(
+            client, "patch", f"/api/opportunities/{deal.pk}", {"owner": bob.pk, "name": "x"}
+        )
+    assert fields_of(response) == {"owner"}
+    assert "manager" in response.json()["errors"][0]["message"]
+    deal.refresh_from_db()
+    assert (deal.owner_id, deal.name) == (alice.pk, "甲商机")
+    # Naming oneself is no change, so it is fine.
+    same = send(client, "patch", f"/api/opportunities/{deal.pk}", {"owner": alice.pk})
+    assert same.status_code == 200
+    created = send(
+        client,
+        "post",
+        "/api/accounts",
+        {"line": rworld.line.pk, "name": "别人的", "owner": bob.pk},
+    )
+    assert fields_of(created) == {"owner"}
+    assert not Account.objects.filter(name="别人的").exists()
+
+
+def test_a_manager_hands_an_account_over_and_the_history_keeps_it(client, rworld):
+    boss, alice, bob = rworld.users["boss"], rworld.users["alice"], rworld.users["bob"]
+    client.force_login(boss)
+    account = rworld.records["alice"]["account"]
+    response = send(client, "patch", f"/api/accounts/{account.pk}", {"owner": bob.pk})
+    assert response.status_code == 200, response.content
+    body = response.json()
+    assert body["owner_id"] == bob.pk
+    assert [o["owner_id"] for o in body["ownerships"]] == [bob.pk, alice.pk]
+    assert AccountOwnership.objects.filter(account=account, ended_at__isnull=True).count() == 1
+
+
+def test_out_of_scope_choices_and_records_are_refused(client, rworld):
+    alice = rworld.users["alice"]
+    client.force_login(alice)
+    theirs = rworld.records["bob"]["account"]
+    response = send(
+        client,
+        "post",
+        "/api/opportunities",
+        {"line": rworld.line.pk, "account": theirs.pk, "name": "偷来的"},
+    )
+    assert fields_of(response) == {"account"}
+    other_line = send(
+        client, "post", "/api/accounts", {"line": rworld.other_line.pk, "name": "越界"}
+    )
+    assert fields_of(other_line) == {"line"}
+    hidden = rworld.records["bob"]["opportunity"]
+    assert (
+        send(client, "patch", f"/api/opportunities/{hidden.pk}", {"name": "x"}).status_code == 404
+    )
+    hidden.refresh_from_db()
+    assert hidden.name == "乙商机"
+
+
+def test_validation_messages_are_translated_and_name_the_field(client, rworld):
+    client.force_login(rworld.users["alice"])
+    deal = rworld.records["alice"]["opportunity"]
+    english = send(
+        client, "patch", f"/api/opportunities/{deal.pk}", {"currency": "yuan"},
+        HTTP_ACCEPT_LANGUAGE="en",
+    )  # fmt: skip
+    assert fields_of(english) == {"currency"}
+    assert "3 characters" in english.json()["errors"][0]["message"]
+    chinese = send(
+        client, "patch", f"/api/opportunities/{deal.pk}", {"currency": "yuan"},
+        HTTP_ACCEPT_LANGUAGE="zh-hans",
+    )  # fmt: skip
+    assert chinese.json()["errors"][0]["message"] != english.json()["errors"][0]["message"]
+
+
+def test_a_service_rule_is_a_422_too(client, rworld):
+    """An admin sees every account, so the form accepts one of another line; the service not."""
+    client.force_login(rworld.users["admin"])
+    elsewhere = rworld.records["other"]["account"]
+    with translation.override("en"):
+        response = send(
+            client,
+            "post",
+            "/api/opportunities",
+            {"line": rworld.line.pk, "account": elsewhere.pk, "name": "跨线"},
+            HTTP_ACCEPT_LANGUAGE="en",
+        )
+    assert fields_of(response) == {"account"}
+    assert "another business line" in response.json()["errors"][0]["message"]
+    assert not Opportunity.objects.filter(name="跨线").exists()
+    lead = rworld.records["alice"]["lead"]
+    early = send(client, "patch", f"/api/leads/{lead.pk}", {"qualified_on": "2024-01-01"})
+    assert early.status_code == 422
+
+
+def test_fields_that_cannot_change_are_named(client, rworld):
+    client.force_login(rworld.users["boss"])
+    deal = rworld.records["alice"]["opportunity"]
+    response = send(client, "patch", f"/api/opportunities/{deal.pk}", {"line": 1, "bogus": 2})
+    assert response.status_code == 422
+    named = {e["field"] for e in response.json()["errors"]}
+    assert any("line" in f for f in named)
+    assert any("bogus" in f for f in named)
+    assert Opportunity.objects.get(pk=deal.pk).line_id == rworld.line.pk
+
+
+def test_activities_written_through_the_service_move_the_rollups(client, rworld):
+    alice = rworld.users["alice"]
+    client.force_login(alice)
+    response = send(
+        client,
+        "post",
+        "/api/activities",
+        {"type": "visit", "occurred_at": "2025-02-03T10:00:00+08:00", "reached": True},
+    )
+    assert response.status_code == 201, response.content
+    activity = response.json()
+    assert activity["person_id"] == alice.pk
+    rollup = ActivityDailyRollup.objects.get(person=alice, type="visit")
+    assert (str(rollup.day), rollup.attempts, rollup.reached) == ("2025-02-03", 1, 1)
+    changed = send(client, "patch", f"/api/activities/{activity['id']}", {"type": "call"})
+    assert changed.status_code == 200
+    assert not ActivityDailyRollup.objects.filter(person=alice, type="visit", attempts__gt=0)
+    assert (
+        ActivityDailyRollup.objects.get(person=alice, type="call", day="2025-02-03").attempts == 1
+    )
+
+
+def test_contacts_and_leads_create_and_update(client, rworld):
+    client.force_login(rworld.users["alice"])
+    account = rworld.records["alice"]["account"]
+    contact = send(
+        client, "post", "/api/contacts", {"account": account.pk, "name": "张总", "influence": 5}
+    )
+    assert contact.status_code == 201, contact.content
+    contact_id = contact.json()["id"]
+    assert send(client, "patch", f"/api/contacts/{contact_id}", {"influence": 9}).status_code == 422
+    updated = send(client, "patch", f"/api/contacts/{contact_id}", {"attitude": "supporter"})
+    assert updated.json()["attitude"] == "supporter"
+    lead = send(
+        client,
+        "post",
+        "/api/leads",
+        {"line": rworld.line.pk, "source": "brand", "created_on": "2025-03-01", "name": "新线索"},
+    )
+    assert lead.status_code == 201, lead.content
+    assert lead.json()["owner_id"] == rworld.users["alice"].pk
+    qualified = send(
+        client,
+        "patch",
+        f"/api/leads/{lead.json()['id']}",
+        {"status": "qualified", "qualified_on": "2025-03-05"},
+    )
+    assert qualified.json()["status"] == "qualified"
