@@ -225,3 +225,21 @@ def test_contacts_and_leads_create_and_update(client, rworld):
         {"status": "qualified", "qualified_on": "2025-03-05"},
     )
     assert qualified.json()["status"] == "qualified"
+
+
+def test_a_stale_version_from_the_service_is_a_409_conflict(client, rworld, monkeypatch):
+    """Optimistic locking (audit.locking): the service's StaleObject becomes 409 "conflict"."""
+    from salesmesh.api import pipeline
+    from salesmesh.audit.locking import StaleObject
+
+    def stale(**kwargs: Any) -> None:
+        raise StaleObject()
+
+    monkeypatch.setattr(pipeline, "opportunity_update", stale)
+    client.force_login(rworld.users["alice"])
+    deal = rworld.records["alice"]["opportunity"]
+    response = send(client, "patch", f"/api/opportunities/{deal.pk}", {"name": "新名字"})
+    assert response.status_code == 409
+    body = response.json()
+    assert body["code"] == "conflict"
+    assert body["message"]

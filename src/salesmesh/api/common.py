@@ -53,6 +53,15 @@ class InvalidInput(HttpError):
         self.errors = errors
 
 
+class Conflict(HttpError):
+    """A 409: the record changed since the caller read it (optimistic locking)."""
+
+    code = "conflict"
+
+    def __init__(self, message: str) -> None:
+        super().__init__(409, message)
+
+
 def field_errors(error: ValidationError | dict[str, Any]) -> list[dict[str, str]]:
     """A service's ValidationError (or a form's errors) as ``[{field, message}]``.
 

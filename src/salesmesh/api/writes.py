@@ -17,7 +17,8 @@ from django.core.exceptions import ValidationError
 from django.db.models import Model
 from django.utils.translation import gettext as _
 
-from salesmesh.api.common import InvalidInput, invalid
+from salesmesh.api.common import Conflict, InvalidInput, invalid
+from salesmesh.audit.locking import StaleObject
 from salesmesh.org.models import User
 from salesmesh.records.forms import RecordForm
 
@@ -74,8 +75,10 @@ def validated_form(
 
 
 def through_service[M: Model](save: Callable[[], M]) -> M:
-    """Run one service call; its ValidationError becomes a 422 naming the fields."""
+    """Run one service call; a stale version is a 409, any other refusal a 422 by field."""
     try:
         return save()
+    except StaleObject as error:
+        raise Conflict(" ".join(error.messages)) from error
     except ValidationError as error:
         raise invalid(error) from error
