@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+from datetime import timedelta
 from pathlib import Path
 
+from django.utils.csp import CSP
 from django.utils.translation import gettext_lazy as _
 
 from salesmesh.config import env
@@ -39,6 +41,8 @@ INSTALLED_APPS = [
     "salesmesh.alerts",
     "salesmesh.dashboards",
     "salesmesh.api",
+    "salesmesh.security",
+    "axes",
     "salesmesh.ops",
     "salesmesh.audit",
     "django_tasks_db",
@@ -48,6 +52,7 @@ MIDDLEWARE = [
     # First: every response, even a redirect or an error, carries a request id and is logged.
     "salesmesh.ops.middleware.RequestIdMiddleware",
     "django.middleware.security.SecurityMiddleware",
+    "django.middleware.csp.ContentSecurityPolicyMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
     "django.middleware.common.CommonMiddleware",
@@ -55,8 +60,12 @@ MIDDLEWARE = [
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.auth.middleware.LoginRequiredMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
+    # After the session, the user and messages: it may log out and say why.
+    "salesmesh.security.sessions.IdleTimeoutMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
+    # Last, as django-axes asks: turns a locked-out sign-in into the lockout page.
+    "axes.middleware.AxesMiddleware",
 ]
 
 ROOT_URLCONF = "salesmesh.config.urls"
@@ -71,6 +80,7 @@ TEMPLATES = [
         "OPTIONS": {
             "context_processors": [
                 "django.template.context_processors.request",
+                "django.template.context_processors.csp",
                 "django.template.context_processors.i18n",
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
@@ -87,6 +97,20 @@ AUTH_USER_MODEL = "org.User"
 LOGIN_URL = "login"
 LOGIN_REDIRECT_URL = "home"
 LOGOUT_REDIRECT_URL = "login"
+# The lockout backend must come first: it refuses a locked-out username + address
+# before ModelBackend checks the password (salesmesh.security.lockout).
+AUTHENTICATION_BACKENDS = [
+    "salesmesh.security.lockout.LockoutBackend",
+    "django.contrib.auth.backends.ModelBackend",
+]
+# Argon2 for new and changed passwords; the others still verify older hashes,
+# which Django re-hashes with Argon2 at the user's next sign-in.
+PASSWORD_HASHERS = [
+    "django.contrib.auth.hashers.Argon2PasswordHasher",
+    "django.contrib.auth.hashers.PBKDF2PasswordHasher",
+    "django.contrib.auth.hashers.PBKDF2SHA1PasswordHasher",
+    "django.contrib.auth.hashers.ScryptPasswordHasher",
+]
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
     {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator"},
@@ -115,6 +139,42 @@ STATICFILES_FINDERS = [
 SESSION_COOKIE_HTTPONLY = True
 CSRF_COOKIE_HTTPONLY = False  # htmx reads the token from the page, not the cookie
 X_FRAME_OPTIONS = "DENY"
+
+# Idle timeout (docs/adr/0012-hardening.md): a session unused this long ends. The
+# store expires it that long after its last save; IdleTimeoutMiddleware re-saves
+# an active session at most once a minute and logs an idle one out.
+SALESMESH_SESSION_IDLE_MINUTES = env.env_int("SALESMESH_SESSION_IDLE_MINUTES", default=30)
+SESSION_COOKIE_AGE = SALESMESH_SESSION_IDLE_MINUTES * 60
+
+# Login lockout (django-axes): this many failed sign-ins for one username from one
+# address lock that pair out for the cool-off; a successful sign-in resets the count.
+AXES_FAILURE_LIMIT = env.env_int("SALESMESH_LOGIN_FAILURE_LIMIT", default=5)
+AXES_COOLOFF_TIME = timedelta(minutes=env.env_int("SALESMESH_LOGIN_COOLOFF_MINUTES", default=15))
+AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
+AXES_RESET_ON_SUCCESS = True
+AXES_LOCKOUT_CALLABLE = "salesmesh.security.lockout.lockout_response"
+AXES_CLIENT_IP_CALLABLE = "salesmesh.security.lockout.client_ip"
+# No start-up banner on every command; failed sign-ins and lockouts are still logged.
+AXES_VERBOSE = False
+# Set by prod when BEHIND_TLS_PROXY: count failures per X-Forwarded-For client.
+SALESMESH_BEHIND_PROXY = False
+
+# Content-Security-Policy (Django's own middleware). Scripts only from this origin
+# or with the request's nonce: no inline script, no eval. Styles allow inline
+# because plotly.js writes style attributes and a <style> sheet into its charts;
+# a nonce would switch 'unsafe-inline' off in browsers, so styles carry none.
+SECURE_CSP = {
+    "default-src": [CSP.SELF],
+    "script-src": [CSP.SELF, CSP.NONCE],
+    "style-src": [CSP.SELF, CSP.UNSAFE_INLINE],
+    "img-src": [CSP.SELF, "data:", "blob:"],
+    "font-src": [CSP.SELF, "data:"],
+    "connect-src": [CSP.SELF],
+    "object-src": [CSP.NONE],
+    "base-uri": [CSP.SELF],
+    "form-action": [CSP.SELF],
+    "frame-ancestors": [CSP.NONE],
+}
 
 # Readable lines here and in development, one JSON object per line in production
 # (docs/operations.md); SALESMESH_LOG_JSON=1/0 overrides either.

@@ -25,6 +25,8 @@ SILENCED_SYSTEM_CHECKS = [
 # client could claim HTTPS.
 if env.env_bool("BEHIND_TLS_PROXY", default=False):
     SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+    # The login lockout then counts failures per client, not per proxy.
+    SALESMESH_BEHIND_PROXY = True
 
 # Static files (htmx, plotly.js, CSS) are served by the app itself after
 # `salesmesh collectstatic`, so a deployment needs no CDN and no extra server.

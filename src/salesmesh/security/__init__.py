@@ -1,0 +1,1 @@
+"""Sign-in and session hardening: login lockout, idle timeout (issue #6)."""
