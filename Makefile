@@ -12,7 +12,7 @@ export UV_PROJECT_ENVIRONMENT := $(CURDIR)/$(VENV)
 UV        := $(BIN)/uv
 SALESMESH := $(BIN)/salesmesh
 
-.PHONY: demo test lint pytest install messages bench bench-import bench-mesh clean help
+.PHONY: demo test lint pytest install messages bench bench-import bench-mesh clean help audit
 
 help:
 	@echo "make demo   install, migrate, seed the demo company and serve http://127.0.0.1:$(PORT)"
@@ -52,6 +52,17 @@ pytest: install
 		exit $$rc; }
 
 test: lint pytest
+
+# Known vulnerabilities in every locked package (runtime and dev), from PyPI's advisory
+# data. Needs the network; --strict fails when a package cannot be checked, so an
+# unreachable advisory service is a clear failure, never a silent pass. Not part of
+# `make lint`, which must work offline (docs/adr/0012-hardening.md).
+audit: install
+	@$(UV) export --frozen --all-groups --no-emit-project --quiet > $(VENV)/audit-requirements.txt
+	$(BIN)/pip-audit --strict --disable-pip --progress-spinner off \
+		-r $(VENV)/audit-requirements.txt || { \
+		echo "make audit: failed - a vulnerability above, or the advisory service could not be reached" >&2; \
+		exit 1; }
 
 # Refresh the translation catalogs after changing user-facing strings.
 messages: install
