@@ -16,6 +16,7 @@ from salesmesh.accounts.services import (
     account_referral_check,
     account_update,
 )
+from salesmesh.audit.models import AuditSource
 
 
 class AccountForm(forms.ModelForm):
@@ -78,7 +79,7 @@ class AccountAdmin(ServiceAdmin):
         return account_create(by=request.user, **data)
 
     def service_update(self, request: HttpRequest, obj: Any, data: dict[str, Any]) -> None:
-        account_update(account=obj, by=request.user, **data)
+        account_update(account=obj, by=request.user, source=AuditSource.ADMIN, **data)
 
 
 @admin.register(AccountOwnership)

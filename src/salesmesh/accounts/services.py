@@ -3,7 +3,8 @@
 The rule "exactly one owner at a time" is held here and in the database
 together: the database allows at most one open ownership row per account,
 and every service that creates an account or changes its owner leaves
-exactly one open.
+exactly one open. A change of owner is also written to the audit history
+(who, when, old → new owner), from every path: pages, admin, API, imports.
 """
 
 from __future__ import annotations
@@ -19,6 +20,8 @@ from django.utils.translation import gettext as _
 from salesmesh.accounts.models import Account, AccountOwnership, Contact
 from salesmesh.accounts.selectors import account_referrer_ids
 from salesmesh.accounts.validators import external_id_or_none, moment
+from salesmesh.audit.models import AuditSource
+from salesmesh.audit.services import AuditBatch, record_changes, snapshot
 from salesmesh.org.models import OrgUnit, User
 
 # Fields account_update may change; a new owner goes through account_owner_change.
@@ -94,7 +97,13 @@ def account_create(
 
 @transaction.atomic
 def account_update(
-    *, account: Account, by: User | None = None, at: datetime | None = None, **fields: Any
+    *,
+    account: Account,
+    by: User | None = None,
+    at: datetime | None = None,
+    source: str = AuditSource.WEB,
+    audit_batch: AuditBatch | None = None,
+    **fields: Any,
 ) -> Account:
     """Change an account's fields; a new owner or referrer goes through its rule."""
     unknown = set(fields) - ACCOUNT_UPDATABLE
@@ -114,13 +123,21 @@ def account_update(
     if fields:
         locked.save(update_fields=list(fields))
     if owner.pk != locked.owner_id:
-        account_owner_change(account=locked, owner=owner, by=by, at=at)
+        account_owner_change(
+            account=locked, owner=owner, by=by, at=at, source=source, audit_batch=audit_batch
+        )
     return locked
 
 
 @transaction.atomic
 def account_owner_change(
-    *, account: Account, owner: User, by: User | None = None, at: datetime | None = None
+    *,
+    account: Account,
+    owner: User,
+    by: User | None = None,
+    at: datetime | None = None,
+    source: str = AuditSource.WEB,
+    audit_batch: AuditBatch | None = None,
 ) -> AccountOwnership:
     """Hand the account to ``owner``: close the open ownership, open the next.
 
@@ -129,7 +146,9 @@ def account_owner_change(
     changes nothing and returns the open ownership.
     """
     when = moment(at)
-    locked = Account.objects.select_for_update().get(pk=account.pk)
+    locked = (
+        Account.objects.select_for_update(of=("self",)).select_related("owner").get(pk=account.pk)
+    )
     current = AccountOwnership.objects.filter(account=locked, ended_at__isnull=True).first()
     if current is not None and locked.owner_id == owner.pk:
         return current
@@ -145,8 +164,12 @@ def account_owner_change(
     ownership = AccountOwnership.objects.create(
         account=locked, owner=owner, started_at=when, changed_by=by
     )
+    before = snapshot(locked, ["owner"])
     locked.owner = owner
     locked.save(update_fields=["owner"])
+    record_changes(
+        locked, before, {"owner": owner}, ["owner"], by=by, source=source, batch=audit_batch
+    )
     account.owner = owner
     return ownership
 

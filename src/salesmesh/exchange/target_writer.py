@@ -25,6 +25,7 @@ from typing import Any
 
 from django.utils.translation import gettext as _
 
+from salesmesh.audit.models import AuditSource
 from salesmesh.exchange.validation import ErrorSink, ParsedRow
 from salesmesh.exchange.writers import Writer
 from salesmesh.org.models import Membership, OrgUnit
@@ -139,6 +140,7 @@ class TargetWriter(Writer):
             result=report_to_dict(report),
             by=self.user,
             note=_("Targets imported from a file."),
+            source=AuditSource.IMPORT,
         )
         self.record(
             version, {"targets": [f"v{latest.number}" if latest else "", f"v{version.number}"]}

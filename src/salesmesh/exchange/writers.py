@@ -6,7 +6,10 @@ history, the stage trail) holds for imports too; a service's refusal becomes
 a row error. Activities, which come by the million, have their own set-based
 writer (``activity_writer``).
 
-Every update is recorded as an :class:`ImportChange` (field: old → new).
+Every update is recorded as an :class:`ImportChange` (field: old → new). The
+audited changes (account owners, opportunities' stage, amount, owner and close
+date) also go to the audit history, collected over the run and inserted in
+bulk when the writer finishes, stamped with the run's id.
 """
 
 from __future__ import annotations
@@ -31,6 +34,8 @@ from salesmesh.accounts.services import (
     contact_create,
     contact_update,
 )
+from salesmesh.audit.models import AuditSource
+from salesmesh.audit.services import AuditBatch
 from salesmesh.exchange.import_fields import ImportSpec
 from salesmesh.exchange.models import ImportChange, ImportRun
 from salesmesh.exchange.resolve import NewAccount, ReferenceError_, Resolver
@@ -98,6 +103,7 @@ class Writer:
         self.counts = Counts()
         self.changes: list[ImportChange] = []
         self.new_accounts: dict[NewAccount, Account] = {}
+        self.audit = AuditBatch(batch=run.pk if run is not None else None)
 
     def write(self, rows: list[ParsedRow], errors: ErrorSink) -> None:
         for row in rows:
@@ -149,9 +155,10 @@ class Writer:
         self.save_changes()
 
     def save_changes(self) -> None:
-        """Store the change records of this run (a dry run has no run and keeps none)."""
+        """Store the change records and audit rows of this run (a dry run keeps none)."""
         if self.run is not None and self.changes:
             ImportChange.objects.bulk_create(self.changes, batch_size=2000)
+        self.audit.flush()  # in the import's transaction: a dry run rolls it back
 
     def record(self, record: models.Model, changes: dict[str, list[str]]) -> None:
         self.counts.updated += 1
@@ -258,7 +265,13 @@ class AccountWriter(Writer):
             changed = self.diff(account, wanted)
             if changed:
                 self.logs[account.pk] = self.change_log(account, changed)
-                account = account_update(account=account, by=self.user, **changed)
+                account = account_update(
+                    account=account,
+                    by=self.user,
+                    source=AuditSource.IMPORT,
+                    audit_batch=self.audit,
+                    **changed,
+                )
         if "referred_by" in values:
             self.referrals.append((row, account, values["referred_by"] or ""))
         else:
@@ -295,6 +308,8 @@ class AccountWriter(Writer):
                     account = account_update(
                         account=account,
                         by=self.user,
+                        source=AuditSource.IMPORT,
+                        audit_batch=self.audit,
                         referred_by=referrers.get(referrer_id or 0),
                     )
                 except ValidationError as error:
@@ -459,7 +474,14 @@ class OpportunityWriter(Writer):
             self.counts.unchanged += 1
             return
         log = self.change_log(opportunity, changed)
-        self.record(opportunity_update(opportunity=opportunity, by=self.user, **changed), log)
+        updated = opportunity_update(
+            opportunity=opportunity,
+            by=self.user,
+            source=AuditSource.IMPORT,
+            audit_batch=self.audit,
+            **changed,
+        )
+        self.record(updated, log)
 
 
 # Stage history -----------------------------------------------------------------

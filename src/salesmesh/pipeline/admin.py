@@ -9,6 +9,7 @@ from django.db.models import Model
 from django.http import HttpRequest
 
 from salesmesh.accounts.admin_base import ReadOnlyAdmin, ServiceAdmin
+from salesmesh.audit.models import AuditSource
 from salesmesh.pipeline.models import Lead, Opportunity, OpportunityStageChange
 from salesmesh.pipeline.services import (
     lead_create,
@@ -75,7 +76,7 @@ class OpportunityAdmin(ServiceAdmin):
         return opportunity_create(by=request.user, **data)
 
     def service_update(self, request: HttpRequest, obj: Any, data: dict[str, Any]) -> None:
-        opportunity_update(opportunity=obj, by=request.user, **data)
+        opportunity_update(opportunity=obj, by=request.user, source=AuditSource.ADMIN, **data)
 
 
 @admin.register(OpportunityStageChange)

@@ -10,6 +10,7 @@ from django.db.models.lookups import Exact
 from django.utils.translation import gettext_lazy as _
 
 from salesmesh.accounts.models import Account
+from salesmesh.audit.locking import version_field
 from salesmesh.org.fields import business_line_field, external_id_constraints, external_id_field
 
 DEFAULT_CURRENCY = "CNY"
@@ -154,6 +155,7 @@ class Opportunity(models.Model):
         on_delete=models.PROTECT,
         related_name="opportunities",
     )
+    version = version_field()
 
     class Meta:
         verbose_name = _("opportunity")

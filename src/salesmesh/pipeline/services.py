@@ -3,6 +3,11 @@
 ``opportunity_create`` records the first stage (a change from no stage) and
 ``opportunity_update`` records every later move, so funnel conversions and
 stage ages can be computed from ``OpportunityStageChange`` alone.
+
+Every change of stage, amount, owner or expected close is also written to
+the audit history (who, when, old → new), and every update is optimistically
+locked: a caller that read version N passes ``expected_version=N`` and gets
+:class:`~salesmesh.audit.locking.StaleObject` if someone saved in between.
 """
 
 from __future__ import annotations
@@ -17,6 +22,9 @@ from django.utils.translation import gettext as _
 
 from salesmesh.accounts.models import Account
 from salesmesh.accounts.validators import external_id_or_none, moment
+from salesmesh.audit.locking import claim_version
+from salesmesh.audit.models import AuditSource
+from salesmesh.audit.services import AuditBatch, record_changes, snapshot
 from salesmesh.org.models import OrgUnit, User
 from salesmesh.pipeline.models import (
     CLOSED_STAGES,
@@ -46,6 +54,8 @@ OPPORTUNITY_UPDATABLE = frozenset(
         "owner",
     }
 )
+# The fields whose changes the audit history keeps.
+OPPORTUNITY_AUDITED = ("stage", "amount", "owner", "expected_close")
 # A deal that closes leaves the forecast as closed (won) or omitted (lost)
 # unless the caller says otherwise; one that reopens goes back to pipeline.
 CATEGORY_ON_CLOSE = {Stage.WON: ForecastCategory.CLOSED, Stage.LOST: ForecastCategory.OMITTED}
@@ -155,18 +165,30 @@ def opportunity_update(
     opportunity: Opportunity,
     by: User | None = None,
     at: datetime | None = None,
+    expected_version: int | None = None,
+    source: str = AuditSource.WEB,
+    audit_batch: AuditBatch | None = None,
     **fields: Any,
 ) -> Opportunity:
     """Change an opportunity; a new stage is recorded in its history at ``at``.
 
-    The opportunity row is locked first, so two stage moves of one deal queue
-    and each history row starts where the previous one ended.
+    The version is claimed first (refused if it is no longer
+    ``expected_version``), which also locks the row, so two stage moves of
+    one deal queue and each history row starts where the previous one ended.
+    The audited fields' changes are recorded (into ``audit_batch`` if given).
     """
     unknown = set(fields) - OPPORTUNITY_UPDATABLE
     if unknown:
         raise TypeError(f"opportunity_update cannot change {sorted(unknown)}")
     when = moment(at)
-    locked = Opportunity.objects.select_for_update().get(pk=opportunity.pk)
+    claim_version(Opportunity, opportunity.pk, expected_version)
+    locked = (
+        Opportunity.objects.select_for_update(of=("self",))
+        .select_related("owner")
+        .get(pk=opportunity.pk)
+    )
+    opportunity.version = locked.version
+    before = snapshot(locked, OPPORTUNITY_AUDITED)
     previous = locked.stage
     stage = fields.get("stage", previous)
     if stage != previous and "forecast_category" not in fields:
@@ -186,18 +208,35 @@ def opportunity_update(
         locked.save(update_fields=list(fields))
     if stage != previous:
         _record_stage(locked, previous, stage, when, by)
+    after = snapshot(locked, OPPORTUNITY_AUDITED)
+    record_changes(
+        locked, before, after, OPPORTUNITY_AUDITED, by=by, source=source, batch=audit_batch
+    )
     return locked
 
 
 def opportunity_stage_change(
-    *, opportunity: Opportunity, stage: str, by: User | None = None, at: datetime | None = None
+    *,
+    opportunity: Opportunity,
+    stage: str,
+    by: User | None = None,
+    at: datetime | None = None,
+    expected_version: int | None = None,
+    source: str = AuditSource.WEB,
 ) -> Opportunity:
     """Move an opportunity to ``stage`` (recorded in its history); same stage is refused."""
     if stage == opportunity.stage:
         raise ValidationError(
             {"stage": _("The opportunity is already at this stage.")}, code="same_stage"
         )
-    return opportunity_update(opportunity=opportunity, stage=stage, by=by, at=at)
+    return opportunity_update(
+        opportunity=opportunity,
+        stage=stage,
+        by=by,
+        at=at,
+        expected_version=expected_version,
+        source=source,
+    )
 
 
 def _record_stage(

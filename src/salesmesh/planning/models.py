@@ -6,6 +6,7 @@ from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
+from salesmesh.audit.locking import version_field
 from salesmesh.org.models import OrgUnit, Paradigm
 
 
@@ -88,6 +89,7 @@ class PlanVersion(models.Model):
         related_name="+",
     )
     approved_at = models.DateTimeField(_("approved at"), null=True, blank=True)
+    version = version_field()
 
     class Meta:
         verbose_name = _("plan version")

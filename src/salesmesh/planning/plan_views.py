@@ -18,6 +18,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
+from salesmesh.audit.selectors import history_for
 from salesmesh.core.diff import diff
 from salesmesh.planfile.loader import PlanFileError
 from salesmesh.planfile.report import report_to_dict, report_to_json
@@ -137,6 +138,7 @@ def plan_detail(request: HttpRequest, pk: int) -> HttpResponse:
             "line": version.unit,
             "report": report,
             "others": others,
+            "changes": history_for(version, request.user),
             "can_approve": can_approve(user=request.user, line=version.unit)
             and version.status == PlanStatus.DRAFT
             and version.created_by_id != request.user.pk,
@@ -171,8 +173,16 @@ def plan_approve(request: HttpRequest, pk: int) -> HttpResponse:
     version = _version_or_404(request, pk)
     if not can_approve(user=request.user, line=version.unit):
         raise Http404
+    seen = request.POST.get("expected_version", "")
     try:
-        plan_version_approve(version=version, by=request.user)
+        plan_version_approve(
+            version=version,
+            by=request.user,
+            # The version the page showed; a page without it (a script) is not checked.
+            expected_version=int(seen)
+            if seen.isascii() and seen.isdigit() and len(seen) < 10
+            else None,
+        )
     except ValidationError as exc:
         for text in exc.messages:
             messages.error(request, text)

@@ -1,4 +1,12 @@
-"""Writes of planning records: paradigm decisions and plan versions (atomic)."""
+"""Writes of planning records: paradigm decisions and plan versions (atomic).
+
+Targets live in plan versions (ADR 0008), so their audit history is the
+versions': each new version records its target against the previous
+version's, and each status move (draft → approved → superseded) is recorded
+with who made it. A version's ``version`` counter locks approval
+optimistically: approving a version someone changed since it was shown is
+refused with :class:`~salesmesh.audit.locking.StaleObject`.
+"""
 
 from __future__ import annotations
 
@@ -10,6 +18,9 @@ from django.db.models import Max
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from salesmesh.audit.locking import claim_version
+from salesmesh.audit.models import AuditSource
+from salesmesh.audit.services import record_changes
 from salesmesh.org.models import OrgUnit, Paradigm, UnitKind, User
 from salesmesh.planning.models import ParadigmChange, PlanStatus, PlanVersion
 
@@ -56,14 +67,26 @@ def plan_version_save(
     result: dict[str, Any],
     by: User,
     note: str = "",
+    source: str = AuditSource.WEB,
 ) -> PlanVersion:
-    """Save a plan as the next draft version of the line's plan for the period."""
+    """Save a plan as the next draft version of the line's plan for the period.
+
+    The audit history records the new draft's status and its target against
+    the previous version's target.
+    """
     # Lock the line so two people saving at once get distinct version numbers.
     OrgUnit.objects.select_for_update().get(pk=line.pk)
     latest = PlanVersion.objects.filter(unit=line, period_label=period_label).aggregate(
         Max("number")
     )["number__max"]
-    return PlanVersion.objects.create(
+    previous_target = (
+        PlanVersion.objects.filter(unit=line, period_label=period_label, number=latest)
+        .values_list("assumptions__target", flat=True)
+        .first()
+        if latest
+        else None
+    )
+    version = PlanVersion.objects.create(
         unit=line,
         period_label=period_label,
         number=(latest or 0) + 1,
@@ -74,17 +97,39 @@ def plan_version_save(
         created_by=by,
         note=note,
     )
+    record_changes(
+        version,
+        {"status": None, "target": _text(previous_target)},
+        {"status": version.status, "target": _text(assumptions.get("target"))},
+        ["status", "target"],
+        by=by,
+        source=source,
+    )
+    return version
+
+
+def _text(value: Any) -> str | None:
+    """A target as text, whatever the document's number type (None if unset)."""
+    return None if value is None else str(value)
 
 
 @transaction.atomic
-def plan_version_approve(*, version: PlanVersion, by: User) -> PlanVersion:
+def plan_version_approve(
+    *,
+    version: PlanVersion,
+    by: User,
+    expected_version: int | None = None,
+    source: str = AuditSource.WEB,
+) -> PlanVersion:
     """Approve a draft: it becomes locked and the previously approved one superseded.
 
     Nobody signs off their own plan. The line is locked first so that two
     approvals of the same line at once queue instead of colliding on the
-    one-approved-version constraint.
+    one-approved-version constraint; then the version is claimed (refused if
+    it is no longer ``expected_version``). Both status moves are audited.
     """
     OrgUnit.objects.select_for_update().get(pk=version.unit_id)
+    claim_version(PlanVersion, version.pk, expected_version)
     locked = PlanVersion.objects.select_for_update().get(pk=version.pk)
     if locked.created_by_id is not None and locked.created_by_id == by.pk:
         raise ValidationError(
@@ -96,9 +141,28 @@ def plan_version_approve(*, version: PlanVersion, by: User) -> PlanVersion:
             _("Version %(number)s is %(status)s; only a draft can be approved.")
             % {"number": locked.number, "status": locked.get_status_display()}
         )
-    PlanVersion.objects.filter(
+    superseded = PlanVersion.objects.filter(
         unit_id=locked.unit_id, period_label=locked.period_label, status=PlanStatus.APPROVED
-    ).update(status=PlanStatus.SUPERSEDED)
+    )
+    for old in superseded:  # at most one: the database allows one approved version
+        claim_version(PlanVersion, old.pk)
+        PlanVersion.objects.filter(pk=old.pk).update(status=PlanStatus.SUPERSEDED)
+        record_changes(
+            old,
+            {"status": PlanStatus.APPROVED},
+            {"status": PlanStatus.SUPERSEDED},
+            ["status"],
+            by=by,
+            source=source,
+        )
+    record_changes(
+        locked,
+        {"status": locked.status},
+        {"status": PlanStatus.APPROVED},
+        ["status"],
+        by=by,
+        source=source,
+    )
     locked.status = PlanStatus.APPROVED
     locked.approved_by = by
     locked.approved_at = timezone.now()

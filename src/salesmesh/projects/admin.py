@@ -11,6 +11,7 @@ from django.forms import BaseFormSet, BaseModelFormSet, ModelForm
 from django.http import HttpRequest
 
 from salesmesh.accounts.admin_base import ServiceAdmin
+from salesmesh.audit.models import AuditSource
 from salesmesh.projects.models import (
     Milestone,
     Project,
@@ -199,7 +200,7 @@ class MilestoneAdmin(ServiceAdmin):
 
     def service_update(self, request: HttpRequest, obj: Any, data: dict[str, Any]) -> None:
         depends_on = data.pop("depends_on", None)
-        milestone_update(milestone=obj, **data)
+        milestone_update(milestone=obj, by=request.user, source=AuditSource.ADMIN, **data)
         if depends_on is not None:
             milestone_dependencies_set(milestone=obj, depends_on=depends_on)
 

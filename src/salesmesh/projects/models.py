@@ -12,6 +12,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from salesmesh.accounts.models import Account, Attitude, influence_field, influence_in_range
+from salesmesh.audit.locking import version_field
 from salesmesh.org.fields import business_line_field
 from salesmesh.org.models import Role
 
@@ -152,6 +153,7 @@ class Milestone(models.Model):
         blank=True,
         related_name="dependents",
     )
+    version = version_field()
 
     class Meta:
         verbose_name = _("milestone")

@@ -16,6 +16,9 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from salesmesh.accounts.models import Account
+from salesmesh.audit.locking import claim_version
+from salesmesh.audit.models import AuditSource
+from salesmesh.audit.services import record_changes, snapshot
 from salesmesh.org.models import OrgUnit, User
 from salesmesh.projects.models import (
     Milestone,
@@ -31,6 +34,8 @@ from salesmesh.projects.selectors import milestone_graph
 MILESTONE_UPDATABLE = frozenset(
     {"name", "planned_date", "actual_date", "revenue_share", "revenue_kind", "owning_role"}
 )
+# Slippage moves revenue: a milestone's dates and share are kept in the audit history.
+MILESTONE_AUDITED = ("planned_date", "actual_date", "revenue_share")
 
 
 @transaction.atomic
@@ -165,19 +170,34 @@ def milestone_create(
 
 
 @transaction.atomic
-def milestone_update(*, milestone: Milestone, **fields: Any) -> Milestone:
-    """Change a milestone's dates, revenue or role (dependencies have their own service)."""
+def milestone_update(
+    *,
+    milestone: Milestone,
+    by: User | None = None,
+    expected_version: int | None = None,
+    source: str = AuditSource.WEB,
+    **fields: Any,
+) -> Milestone:
+    """Change a milestone's dates, revenue or role (dependencies have their own service).
+
+    Optimistically locked (``expected_version``) and audited (dates and share).
+    """
     unknown = set(fields) - MILESTONE_UPDATABLE
     if unknown:
         raise TypeError(f"milestone_update cannot change {sorted(unknown)}")
     Project.objects.select_for_update().get(pk=milestone.project_id)
+    claim_version(Milestone, milestone.pk, expected_version)
     locked = Milestone.objects.get(pk=milestone.pk)
+    milestone.version = locked.version
+    before = snapshot(locked, MILESTONE_AUDITED)
     for name, value in fields.items():
         setattr(locked, name, value)
     locked.full_clean()
     milestone_revenue_check(milestone=locked)
     if fields:
         locked.save(update_fields=list(fields))
+    after = snapshot(locked, MILESTONE_AUDITED)
+    record_changes(locked, before, after, MILESTONE_AUDITED, by=by, source=source)
     return locked
 
 
@@ -336,10 +356,18 @@ def stage_review_update(*, review: StageReview, **fields: Any) -> StageReview:
 
 @transaction.atomic
 def milestone_edit(
-    *, milestone: Milestone, depends_on: Iterable[Milestone] | None = None, **fields: Any
+    *,
+    milestone: Milestone,
+    depends_on: Iterable[Milestone] | None = None,
+    by: User | None = None,
+    expected_version: int | None = None,
+    source: str = AuditSource.WEB,
+    **fields: Any,
 ) -> Milestone:
     """Change a milestone and, if given, what it depends on, both or neither."""
-    updated = milestone_update(milestone=milestone, **fields)
+    updated = milestone_update(
+        milestone=milestone, by=by, expected_version=expected_version, source=source, **fields
+    )
     if depends_on is not None:
         milestone_dependencies_set(milestone=updated, depends_on=depends_on)
     return updated

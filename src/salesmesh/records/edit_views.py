@@ -292,7 +292,12 @@ def opportunity_edit(request: HttpRequest, pk: int) -> HttpResponse:
     return _form_page(
         request,
         form=form,
-        save=lambda: opportunity_update(opportunity=opportunity, by=user, **form.changed()),
+        save=lambda: opportunity_update(
+            opportunity=opportunity,
+            by=user,
+            expected_version=form.expected_version(),
+            **form.changed(),
+        ),
         done=_opportunity_url,
         back=_opportunity_url(opportunity),
     )
@@ -482,14 +487,19 @@ def milestone_new(request: HttpRequest, pk: int) -> HttpResponse:
 def milestone_change(request: HttpRequest, pk: int) -> HttpResponse:
     """Edit a milestone and its dependencies together (all or nothing)."""
     milestone = _visible_part(request, Milestone, pk, "project")
-    form = MilestoneForm(
-        _data(request), instance=milestone, project=milestone.project, user=_user(request)
-    )
+    user = _user(request)
+    form = MilestoneForm(_data(request), instance=milestone, project=milestone.project, user=user)
 
     def save() -> Milestone:
         fields = form.changed()
         depends_on = fields.pop("depends_on", None)
-        return milestone_edit(milestone=milestone, depends_on=depends_on, **fields)
+        return milestone_edit(
+            milestone=milestone,
+            depends_on=depends_on,
+            by=user,
+            expected_version=form.expected_version(),
+            **fields,
+        )
 
     return _form_page(
         request, form=form, save=save, done=_part_done, back=_project_url(milestone.project)

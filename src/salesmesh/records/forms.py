@@ -88,8 +88,16 @@ class RecordMeta:
     formfield_callback = staticmethod(formfield)
 
 
+VERSION_FIELD = "expected_version"
+
+
 class RecordForm(forms.ModelForm):  # type: ignore[type-arg]
-    """A model form whose choices are scoped to ``user``; it never saves by itself."""
+    """A model form whose choices are scoped to ``user``; it never saves by itself.
+
+    Editing a record of a locked model (one with a ``version``) carries the
+    version it was read at in a hidden field; the update service refuses the
+    save if someone else saved in between (optimistic locking).
+    """
 
     # Fields a record's line fixes once it exists: shown on creation only.
     create_only: tuple[str, ...] = ()
@@ -106,6 +114,10 @@ class RecordForm(forms.ModelForm):  # type: ignore[type-arg]
             self.choices("line", lines_to_work_in(user=user))
         if self.owner_field:
             self._scope_owner(self.owner_field)
+        if self.instance.pk is not None and hasattr(self.instance, "version"):
+            self.fields[VERSION_FIELD] = forms.IntegerField(
+                widget=forms.HiddenInput, initial=self.instance.version, min_value=1
+            )
 
     def choices(self, name: str, queryset: QuerySet[Any]) -> None:
         """Offer only ``queryset`` in the choice field ``name`` (ids outside are invalid).
@@ -135,8 +147,15 @@ class RecordForm(forms.ModelForm):  # type: ignore[type-arg]
         return {
             name: self.cleaned_data[name]
             for name in self.changed_data
-            if name in self.cleaned_data and not self.fields[name].disabled
+            if name in self.cleaned_data
+            and not self.fields[name].disabled
+            and name != VERSION_FIELD
         }
+
+    def expected_version(self) -> int | None:
+        """The version the record had when the form was opened (None for a new record)."""
+        value = self.cleaned_data.get(VERSION_FIELD)
+        return int(value) if value is not None else None
 
 
 class AccountForm(RecordForm):

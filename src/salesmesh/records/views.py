@@ -27,6 +27,7 @@ from salesmesh.accounts.models import Account, Contact
 from salesmesh.accounts.selectors import accounts_visible_to
 from salesmesh.activities.models import Activity, SolutionRequest
 from salesmesh.activities.selectors import activities_visible_to, solution_requests_visible_to
+from salesmesh.audit.selectors import history_for
 from salesmesh.org.models import User
 from salesmesh.pipeline.models import Lead, Opportunity
 from salesmesh.pipeline.selectors import (
@@ -275,6 +276,7 @@ def account_detail(request: HttpRequest, pk: int) -> HttpResponse:
             "fields": field_rows(account, ACCOUNT_FIELDS),
             "model_meta": Account._meta,
             "ownerships": account.ownerships.select_related("owner", "changed_by"),
+            "changes": history_for(account, user),
             "contacts": account.contacts.all(),
             "opportunities": opportunities_visible_to(user=user)
             .filter(account=account)
@@ -307,6 +309,7 @@ def opportunity_detail(request: HttpRequest, pk: int) -> HttpResponse:
             "fields": field_rows(opportunity, OPPORTUNITY_FIELDS),
             "model_meta": Opportunity._meta,
             "history": opportunity_stage_history(opportunity=opportunity),
+            "changes": history_for(opportunity, user),
             "activities": activities_visible_to(user=user)
             .filter(opportunity=opportunity)
             .select_related("person"),
@@ -347,6 +350,7 @@ def project_detail(request: HttpRequest, pk: int) -> HttpResponse:
                 "milestone"
             ),
             "reviews": project.reviews.all(),
+            "changes": history_for(project, user),
             "milestone_form": MilestoneForm(
                 instance=Milestone(project=project),
                 project=project,
