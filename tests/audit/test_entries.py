@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from datetime import UTC, date, datetime
 from decimal import Decimal
+from uuid import UUID
 
 import pytest
 from django.contrib.contenttypes.models import ContentType
@@ -56,14 +57,14 @@ def test_only_changed_fields_are_written_with_who_and_source(person: User) -> No
 
 
 def test_a_batch_collects_and_inserts_at_flush(person: User) -> None:
-    batch = AuditBatch(batch=42)
+    batch = AuditBatch(batch=UUID(int=42))
     record_changes(person, {"name_en": "A"}, {"name_en": "B"}, ["name_en"], batch=batch)
     record_changes(person, {"name_en": "B"}, {"name_en": "C"}, ["name_en"], batch=batch)
     assert not AuditEntry.objects.exists()
     batch.flush()
     assert list(AuditEntry.objects.order_by("pk").values_list("new", "batch")) == [
-        ("B", 42),
-        ("C", 42),
+        ("B", UUID(int=42)),
+        ("C", UUID(int=42)),
     ]
 
 

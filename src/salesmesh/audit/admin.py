@@ -24,7 +24,7 @@ class AuditEntryAdmin(admin.ModelAdmin):
         "batch",
     ]
     list_filter = ["source", "object_type", "field"]
-    search_fields = ["by__username", "field", "=object_id", "=batch"]
+    search_fields = ["by__username", "field", "=object_id"]
     list_select_related = ["object_type", "by"]
     date_hierarchy = "at"
     actions = None

@@ -72,7 +72,7 @@ class AuditEntry(models.Model):
     source = models.CharField(
         _("source"), max_length=8, choices=AuditSource.choices, default=AuditSource.WEB
     )
-    batch = models.PositiveBigIntegerField(
+    batch = models.UUIDField(
         _("batch"),
         null=True,
         blank=True,

@@ -14,6 +14,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
 from decimal import Decimal
 from typing import Any
+from uuid import UUID
 
 from django.contrib.contenttypes.models import ContentType
 from django.db import models
@@ -42,8 +43,19 @@ def audit_value(value: Any) -> Any:
 
 
 def snapshot(obj: models.Model, fields: Iterable[str]) -> dict[str, Any]:
-    """The JSON values of ``fields`` of ``obj`` now (a foreign key as id and name)."""
-    return {name: audit_value(getattr(obj, name)) for name in fields}
+    """The JSON values of ``fields`` of ``obj`` now (a foreign key as id and name).
+
+    An amount is written at its column's scale, so 150 typed in a form and
+    150.00 read back from the database are the same value.
+    """
+    values = {}
+    for name in fields:
+        value = getattr(obj, name)
+        field_ = obj._meta.get_field(name)
+        if isinstance(value, Decimal) and isinstance(field_, models.DecimalField):
+            value = value.quantize(Decimal(1).scaleb(-(field_.decimal_places or 0)))
+        values[name] = audit_value(value)
+    return values
 
 
 def _same(old: Any, new: Any) -> bool:
@@ -57,7 +69,7 @@ def _same(old: Any, new: Any) -> bool:
 class AuditBatch:
     """Audit rows collected by a bulk write, inserted together by :meth:`flush`."""
 
-    batch: int | None = None
+    batch: UUID | None = None
     entries: list[AuditEntry] = field(default_factory=list)
 
     def flush(self) -> list[AuditEntry]:
@@ -75,7 +87,7 @@ def changes_of(
     *,
     by: Any,
     source: str,
-    batch: int | None = None,
+    batch: UUID | None = None,
     at: datetime | None = None,
 ) -> list[AuditEntry]:
     """Unsaved audit rows for the ``fields`` whose JSON values differ between the snapshots."""
@@ -143,7 +155,7 @@ def record_changes_bulk(
     *,
     by: Any = None,
     source: str = AuditSource.SYSTEM,
-    batch: int | None = None,
+    batch: UUID | None = None,
 ) -> list[AuditEntry]:
     """Record the changes of many records at once: one insert for all their rows."""
     names = tuple(fields)

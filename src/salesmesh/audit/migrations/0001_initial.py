@@ -26,7 +26,7 @@ class Migration(migrations.Migration):
                 ('new', models.JSONField(blank=True, null=True, verbose_name='new value')),
                 ('at', models.DateTimeField(default=django.utils.timezone.now, verbose_name='changed at')),
                 ('source', models.CharField(choices=[('web', 'Web'), ('api', 'API'), ('import', 'Import'), ('admin', 'Admin'), ('system', 'System')], default='web', max_length=8, verbose_name='source')),
-                ('batch', models.PositiveBigIntegerField(blank=True, help_text='The import run (or other batch) the change was part of.', null=True, verbose_name='batch')),
+                ('batch', models.UUIDField(blank=True, help_text='The import run (or other batch) the change was part of.', null=True, verbose_name='batch')),
                 ('by', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='+', to=settings.AUTH_USER_MODEL, verbose_name='changed by')),
                 ('object_type', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='+', to='contenttypes.contenttype', verbose_name='object type')),
             ],
