@@ -7,6 +7,7 @@ from decimal import Decimal
 
 import pytest
 from django.test import Client
+from django.urls import reverse
 
 from salesmesh.audit.models import AuditEntry
 from salesmesh.audit.selectors import history_for
@@ -108,3 +109,41 @@ def test_account_and_project_pages_show_their_history(
     history = project_page[project_page.index('id="history"') :]
     assert "2025-03-02" in history
     assert "立项" in history
+
+
+def test_the_plan_page_shows_history_and_refuses_a_stale_approval(east, boss, outsider) -> None:  # type: ignore[no-untyped-def]
+    from salesmesh.org.models import Membership, OrgUnit, Role
+    from salesmesh.planning.models import PlanStatus, PlanVersion
+    from salesmesh.planning.services import plan_version_save
+    from tests.accounts.factories import make_user
+
+    head = make_user("head", unit=OrgUnit.objects.get(depth=1), role=Role.MANAGER)
+    assert Membership.objects.filter(user=head).exists()
+    version = plan_version_save(
+        line=east,
+        period_label="FY2026",
+        paradigm="behaviour",
+        assumptions={"target": "100"},
+        result={},
+        by=boss,
+    )
+    client = _client(head)
+    address = reverse("planning:plan_detail", args=[version.pk])
+    page = client.get(address, HTTP_ACCEPT_LANGUAGE="en").content.decode()
+    assert 'name="expected_version" value="1"' in page
+    history = page[page.index('id="history"') :]
+    assert "Draft" in history
+    assert "100" in history
+
+    approve = reverse("planning:plan_approve", args=[version.pk])
+    PlanVersion.objects.filter(pk=version.pk).update(version=2)  # someone else saved meanwhile
+    refused = client.post(
+        approve, {"expected_version": "1"}, HTTP_ACCEPT_LANGUAGE="en", follow=True
+    )
+    assert STALE in refused.content.decode()
+    assert PlanVersion.objects.get(pk=version.pk).status == PlanStatus.DRAFT
+    client.post(approve, {"expected_version": "2"})
+    assert PlanVersion.objects.get(pk=version.pk).status == PlanStatus.APPROVED
+    # The manager of another line sees neither the page nor its history.
+    assert _client(outsider).get(address).status_code == 404
+    assert history_for(version, outsider) == []
