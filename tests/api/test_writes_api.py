@@ -243,3 +243,33 @@ def test_a_stale_version_from_the_service_is_a_409_conflict(client, rworld, monk
     body = response.json()
     assert body["code"] == "conflict"
     assert body["message"]
+
+
+def test_two_clients_edit_the_same_deal_the_second_gets_409_and_history_one_change(rworld):
+    """Both read version 1; the first save wins, the second is refused, nothing is lost."""
+    from django.test import Client
+
+    from salesmesh.audit.models import AuditEntry
+
+    deal = rworld.records["alice"]["opportunity"]
+    first, second = Client(), Client()
+    for browser in (first, second):
+        browser.force_login(rworld.users["alice"])
+    read = [c.get(f"/api/opportunities/{deal.pk}").json()["version"] for c in (first, second)]
+    assert read == [deal.version, deal.version]
+
+    ok = send(
+        first, "patch", f"/api/opportunities/{deal.pk}", {"amount": "150", "version": read[0]}
+    )
+    assert ok.status_code == 200, ok.content
+    assert ok.json()["version"] == read[0] + 1
+    late = send(
+        second, "patch", f"/api/opportunities/{deal.pk}", {"amount": "175", "version": read[1]}
+    )
+    assert late.status_code == 409
+    assert late.json()["code"] == "conflict"
+
+    deal.refresh_from_db()
+    assert str(deal.amount) == "150.00"
+    changes = AuditEntry.objects.filter(object_id=deal.pk, field="amount")
+    assert [(c.old, c.new, c.source) for c in changes] == [("99.90", "150.00", "api")]
