@@ -212,6 +212,21 @@ def _to_decimal(value: Fraction, places: Decimal, rounding: str = ROUND_HALF_UP)
         )
 
 
+def _ratio_below(
+    numerator: Decimal | Fraction, denominator: Decimal | Fraction, threshold: Decimal | int
+) -> bool:
+    """numerator ÷ denominator < threshold, exactly, for a positive denominator.
+
+    Cross-multiplied integer ratios rather than Fractions: the same exact answer without
+    normalising three fractions per call (a 1,000-person board asks 4,000 times).
+    """
+    nn, nd = numerator.as_integer_ratio()
+    dn, dd = denominator.as_integer_ratio()
+    tn, td = threshold.as_integer_ratio()
+    # (nn/nd) / (dn/dd) < tn/td with nd, dn, dd, td > 0  ⇔  nn·dd·td < tn·nd·dn
+    return nn * dd * td < tn * nd * dn
+
+
 def health_of(
     *,
     actual: Decimal,
@@ -220,19 +235,19 @@ def health_of(
     thresholds: HealthThresholds,
 ) -> Health:
     """Green, amber or red for an actual against what was expected by now."""
-    expected_exact = Fraction(expected)
-    actual_exact = Fraction(actual)
+    numerator: Decimal | Fraction
+    denominator: Decimal | Fraction
     if direction is Direction.HIGHER_IS_BETTER:
-        if expected_exact <= 0:
+        if expected <= 0:
             return Health.GREEN
-        score = actual_exact / expected_exact
+        numerator, denominator = actual, expected
     else:
-        if actual_exact <= 0:
+        if actual <= 0:
             return Health.GREEN
-        score = expected_exact / actual_exact
-    if score < Fraction(thresholds.red_below):
+        numerator, denominator = expected, actual
+    if _ratio_below(numerator, denominator, thresholds.red_below):
         return Health.RED
-    if score < Fraction(thresholds.amber_below):
+    if _ratio_below(numerator, denominator, thresholds.amber_below):
         return Health.AMBER
     return Health.GREEN
 
