@@ -74,10 +74,13 @@ def test_a_rep_cannot_change_the_owner_and_is_told_which_field(client, rworld):
     alice, bob = rworld.users["alice"], rworld.users["bob"]
     client.force_login(alice)
     deal = rworld.records["alice"]["opportunity"]
-    with translation.override("en"):
-        response = send(
-            client, "patch", f"/api/opportunities/{deal.pk}", {"owner": bob.pk, "name": "x"}
-        )
+    response = send(
+        client,
+        "patch",
+        f"/api/opportunities/{deal.pk}",
+        {"owner": bob.pk, "name": "x"},
+        HTTP_ACCEPT_LANGUAGE="en",
+    )
     assert fields_of(response) == {"owner"}
     assert "manager" in response.json()["errors"][0]["message"]
     deal.refresh_from_db()

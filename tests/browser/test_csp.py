@@ -6,13 +6,12 @@ from __future__ import annotations
 import pytest
 
 from salesmesh.org.models import User
-from tests.browser.conftest import browser, page  # noqa: F401 - the shared Chromium fixtures
 from tests.security.conftest import PASSWORD, WRONG
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
 
-def sign_in(page, base_url: str, username: str, password: str) -> None:  # noqa: F811
+def sign_in(page, base_url: str, username: str, password: str) -> None:
     page.goto(f"{base_url}/accounts/login/")
     page.fill("#id_username", username)
     page.fill("#id_password", password)
@@ -20,7 +19,7 @@ def sign_in(page, base_url: str, username: str, password: str) -> None:  # noqa:
     page.wait_for_load_state("load")
 
 
-def test_admin_and_api_docs_run_under_the_policy(page, live_server) -> None:  # noqa: F811
+def test_admin_and_api_docs_run_under_the_policy(page, live_server) -> None:
     User.objects.create_superuser(username="root", password=PASSWORD)
     sign_in(page, live_server.url, "root", PASSWORD)
     failed: list[str] = []
@@ -40,7 +39,7 @@ def test_admin_and_api_docs_run_under_the_policy(page, live_server) -> None:  # 
     assert [e for e in page.console_errors if "404" not in e] == []
 
 
-def test_the_lockout_page_under_the_policy(page, live_server) -> None:  # noqa: F811
+def test_the_lockout_page_under_the_policy(page, live_server) -> None:
     User.objects.create_user(username="lin", password=PASSWORD)
     for _ in range(5):
         sign_in(page, live_server.url, "lin", WRONG)
