@@ -14,7 +14,7 @@ from tests.browser.dashboards import WALKS, Walk
 
 def visit(page: Any, base_url: str, artifacts: Path, language: str, username: str) -> None:
     page.goto(f"{base_url}/dashboards/")
-    page.wait_for_selector("#attainment-chart[data-rendered=true] .main-svg", timeout=30_000)
+    page.wait_for_selector("#attainment-chart[data-rendered=true] .main-svg", timeout=90_000)
     rows = page.locator("#overview-lines tbody tr")
     fans = page.locator("[id^=fan-][id$=-chart]")
     if username == "head":
@@ -26,7 +26,7 @@ def visit(page: Any, base_url: str, artifacts: Path, language: str, username: st
         assert page.locator("#fan-smb-chart").count() == 1
     for index in range(fans.count()):
         fan_id = fans.nth(index).get_attribute("id")
-        page.wait_for_selector(f"#{fan_id}[data-rendered=true] .main-svg", timeout=30_000)
+        page.wait_for_selector(f"#{fan_id}[data-rendered=true] .main-svg", timeout=90_000)
     assert page.locator("#top-alerts").count() == 1
     page.screenshot(
         path=str(artifacts / f"dash-overview-{username}-{language}.png"), full_page=True

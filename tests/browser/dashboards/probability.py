@@ -31,7 +31,7 @@ def visit(page: Any, base_url: str, artifacts: Path, language: str, username: st
         assert page.inner_text("h1") == HEADINGS[language]
     # The partials replace their placeholders, then app.js draws their charts.
     for chart in CHARTS:
-        page.wait_for_selector(f"#{chart}[data-rendered=true] .main-svg", timeout=30_000)
+        page.wait_for_selector(f"#{chart}[data-rendered=true] .main-svg", timeout=90_000)
     rows = page.locator("#prob-board-table tbody tr.prob-row")
     shown = {int(pk) for pk in rows.evaluate_all("rows => rows.map(r => r.dataset.person)")}
     capability = page.locator("#prob-capability-table tbody tr")

@@ -26,10 +26,10 @@ def visit(page: Any, base_url: str, artifacts: Path, language: str, username: st
     if username == "head":
         for project in projects:
             page.wait_for_selector(
-                f"#gantt-{project.pk}[data-rendered=true] .main-svg", timeout=30_000
+                f"#gantt-{project.pk}[data-rendered=true] .main-svg", timeout=90_000
             )
         for chart in ("stakeholder-chart", "readiness-chart"):
-            page.wait_for_selector(f"#{chart}[data-rendered=true] .main-svg", timeout=30_000)
+            page.wait_for_selector(f"#{chart}[data-rendered=true] .main-svg", timeout=90_000)
         assert page.locator(".project-board").count() == len(projects)
         # The demo's go-live of the logistics platform slipped: at least one late milestone.
         assert page.locator(".gantt-table tr.late").count() >= 1
@@ -40,7 +40,7 @@ def visit(page: Any, base_url: str, artifacts: Path, language: str, username: st
         assert len(assigned) >= 2
         for project in assigned:
             page.wait_for_selector(
-                f"#gantt-{project.pk}[data-rendered=true] .main-svg", timeout=30_000
+                f"#gantt-{project.pk}[data-rendered=true] .main-svg", timeout=90_000
             )
         assert page.locator(".project-board").count() == len(assigned)
         body = page.inner_text("body")
