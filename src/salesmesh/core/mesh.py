@@ -62,8 +62,11 @@ from salesmesh.core.probability import (
 )
 
 __all__ = [
+    "COUNT_PLACES",
     "DEFAULT_AMBER_BELOW",
     "DEFAULT_RED_BELOW",
+    "PACING_PLACES",
+    "RATE_PLACES",
     "Accrual",
     "ActualIndicators",
     "ActualSource",
@@ -83,13 +86,17 @@ __all__ = [
     "catch_up",
     "daily_targets",
     "diagnose_funnel",
+    "exact_decimal",
     "funnel_attribution",
     "funnel_factors",
     "health_of",
     "mesh_node",
     "plan_indicators",
     "probability_mesh",
+    "quantize_fraction",
     "rep_plan_indicators",
+    "scheduled_node",
+    "unmeasured_node",
 ]
 
 # Defaults of the health thresholds (configuration: every caller may pass its own). 90 % of
@@ -99,11 +106,14 @@ DEFAULT_AMBER_BELOW = Decimal("0.9")
 DEFAULT_RED_BELOW = Decimal("0.75")
 
 # Pacing to 0.01 %: finer than any threshold anyone configures.
-_PACING_PLACES = Decimal("0.0001")
+PACING_PLACES = Decimal("0.0001")
 # Expected counts and per-day behaviours to hundredths: what a dashboard shows.
-_PLACES = Decimal("0.01")
+COUNT_PLACES = Decimal("0.01")
 # Rates (conversions, reach) and intermediate money to a millionth (0.0001 %).
-_RATE_PLACES = Decimal("0.000001")
+RATE_PLACES = Decimal("0.000001")
+_PACING_PLACES = PACING_PLACES
+_PLACES = COUNT_PLACES
+_RATE_PLACES = RATE_PLACES
 _ONE_DAY = timedelta(days=1)
 
 
@@ -203,13 +213,20 @@ class MeshNode:
         raise KeyError(key)
 
 
-def _to_decimal(value: Fraction, places: Decimal, rounding: str = ROUND_HALF_UP) -> Decimal:
-    """A Fraction as a Decimal quantised to ``places``."""
+def quantize_fraction(value: Fraction, places: Decimal, rounding: str = ROUND_HALF_UP) -> Decimal:
+    """A Fraction as a Decimal quantised to ``places`` (60 digits of working precision)."""
     with localcontext() as context:
         context.prec = 60
         return (Decimal(value.numerator) / Decimal(value.denominator)).quantize(
             places, rounding=rounding
         )
+
+
+def exact_decimal(value: Fraction) -> Decimal:
+    """A Fraction as a Decimal with 50 significant digits (attribution factors, not money)."""
+    with localcontext() as context:
+        context.prec = 50
+        return Decimal(value.numerator) / Decimal(value.denominator)
 
 
 def _ratio_below(
@@ -252,6 +269,85 @@ def health_of(
     return Health.GREEN
 
 
+def unmeasured_node(
+    *,
+    key: str,
+    label: Message,
+    formula: Message,
+    plan: Decimal,
+    unit: Unit,
+    accrual: Accrual,
+    direction: Direction = Direction.HIGHER_IS_BETTER,
+    children: Sequence[MeshNode] = (),
+) -> MeshNode:
+    """A level indicator with nothing to measure yet: shown as "—", never behind."""
+    return MeshNode(
+        key=key,
+        label=label,
+        formula=formula,
+        plan=plan,
+        actual=Decimal(0),
+        expected_to_date=Decimal(0),
+        gap=Decimal(0),
+        pacing=None,
+        health=Health.GREEN,
+        children=tuple(children),
+        unit=unit,
+        accrual=accrual,
+        direction=direction,
+        measured=False,
+    )
+
+
+def scheduled_node(
+    *,
+    key: str,
+    label: Message,
+    formula: Message,
+    plan: Decimal,
+    actual: Decimal,
+    expected: Fraction | Decimal,
+    shown_expected: Decimal,
+    thresholds: HealthThresholds,
+    unit: Unit,
+    accrual: Accrual,
+    direction: Direction = Direction.HIGHER_IS_BETTER,
+    health_reference: Fraction | Decimal | None = None,
+    children: Sequence[MeshNode] = (),
+) -> MeshNode:
+    """A node whose expectation to date the caller worked out (pro rata, or a schedule's).
+
+    ``expected`` is exact, for the pacing and the health; ``shown_expected`` is it rounded
+    for display and the gap. ``health_reference`` replaces ``expected`` in the health score
+    only (a tolerance, say).
+    """
+    exact = Fraction(expected)
+    pacing = (
+        quantize_fraction(Fraction(actual) / exact, PACING_PLACES, ROUND_HALF_EVEN)
+        if exact
+        else None
+    )
+    reference = exact if health_reference is None else Fraction(health_reference)
+    return MeshNode(
+        key=key,
+        label=label,
+        formula=formula,
+        plan=plan,
+        actual=actual,
+        expected_to_date=shown_expected,
+        # Quantised so a rate on plan shows 0.000000 rather than 0E-12.
+        gap=(actual - shown_expected).quantize(RATE_PLACES if unit is Unit.RATE else COUNT_PLACES),
+        pacing=pacing,
+        health=health_of(
+            actual=actual, expected=reference, direction=direction, thresholds=thresholds
+        ),
+        children=tuple(children),
+        unit=unit,
+        accrual=accrual,
+        direction=direction,
+    )
+
+
 def mesh_node(
     *,
     key: str,
@@ -267,50 +363,38 @@ def mesh_node(
     children: Sequence[MeshNode] = (),
     measured: bool = True,
 ) -> MeshNode:
-    """A node with its expected-to-date value, gap, pacing and health worked out."""
+    """A node with its expected-to-date value (pro rata by ``elapsed``), gap, pacing, health."""
     if not measured:
-        return MeshNode(
+        return unmeasured_node(
             key=key,
             label=label,
             formula=formula,
             plan=plan,
-            actual=Decimal(0),
-            expected_to_date=Decimal(0),
-            gap=Decimal(0),
-            pacing=None,
-            health=Health.GREEN,
-            children=tuple(children),
             unit=unit,
             accrual=accrual,
             direction=direction,
-            measured=False,
+            children=children,
         )
     exact = Fraction(plan) * elapsed if accrual is Accrual.CUMULATIVE else Fraction(plan)
     if accrual is Accrual.LEVEL:
-        expected = plan
+        shown = plan
     elif unit is Unit.MONEY:
-        expected = to_money(_to_decimal(exact, _RATE_PLACES))
+        shown = to_money(quantize_fraction(exact, RATE_PLACES))
     else:
-        expected = _to_decimal(exact, _PLACES)
-    pacing = (
-        _to_decimal(Fraction(actual) / exact, _PACING_PLACES, ROUND_HALF_EVEN) if exact else None
-    )
-    return MeshNode(
+        shown = quantize_fraction(exact, COUNT_PLACES)
+    return scheduled_node(
         key=key,
         label=label,
         formula=formula,
         plan=plan,
         actual=actual,
-        expected_to_date=expected,
-        # Quantised so a rate on plan shows 0.000000 rather than 0E-12.
-        gap=(actual - expected).quantize(_RATE_PLACES if unit is Unit.RATE else _PLACES),
-        pacing=pacing,
-        health=health_of(actual=actual, expected=exact, direction=direction, thresholds=thresholds),
-        children=tuple(children),
+        expected=exact,
+        shown_expected=shown,
+        thresholds=thresholds,
         unit=unit,
         accrual=accrual,
         direction=direction,
-        measured=True,
+        children=children,
     )
 
 
@@ -425,7 +509,7 @@ def rep_plan_indicators(
             name=stage.name,
             entered=counts[k],
             conversion=(
-                _to_decimal(Fraction(counts[k + 1], counts[k]), Decimal("1e-12"))
+                quantize_fraction(Fraction(counts[k + 1], counts[k]), Decimal("1e-12"))
                 if counts[k]
                 else stage.effective_conversion
             ),
@@ -500,7 +584,7 @@ def probability_mesh(
     ) -> MeshNode:
         if isinstance(actual_value, Fraction):
             places = _RATE_PLACES if unit is Unit.RATE else _PLACES
-            actual_value = _to_decimal(actual_value, places)
+            actual_value = quantize_fraction(actual_value, places)
         return mesh_node(
             key=key,
             label=label,
@@ -524,7 +608,7 @@ def probability_mesh(
         "calls_per_rep_day",
         Message(gettext_noop("Calls per rep per working day")),
         Message(gettext_noop("calls ÷ (reps × working days)")),
-        _to_decimal(plan_calls_rate, _PLACES),
+        quantize_fraction(plan_calls_rate, _PLACES),
         per_rep_day(actual.calls, actual.reps, elapsed_days),
         accrual=Accrual.LEVEL,
         unit=Unit.PER_DAY,
@@ -580,7 +664,7 @@ def probability_mesh(
         "visits_per_rep_day",
         Message(gettext_noop("Visits per rep per working day")),
         Message(gettext_noop("visits ÷ (reps × working days)")),
-        _to_decimal(plan_visits_rate, _PLACES),
+        quantize_fraction(plan_visits_rate, _PLACES),
         per_rep_day(actual.visits, actual.reps, elapsed_days),
         accrual=Accrual.LEVEL,
         unit=Unit.PER_DAY,
@@ -592,7 +676,7 @@ def probability_mesh(
         "conversion",
         Message(gettext_noop("Conversion, lead to won")),
         Message(gettext_noop("conversion = product of the stage conversions")),
-        _to_decimal(plan_overall, _RATE_PLACES),
+        quantize_fraction(plan_overall, _RATE_PLACES),
         _ratio(actual.customers, actual.stages[0].entered),
         accrual=Accrual.LEVEL,
         unit=Unit.RATE,
@@ -612,7 +696,7 @@ def probability_mesh(
         Message(gettext_noop("Deal value")),
         Message(gettext_noop("deal value = revenue ÷ customers")),
         plan.deal_value,
-        to_money(_to_decimal(deal_value, _RATE_PLACES)) if deal_value is not None else None,
+        to_money(quantize_fraction(deal_value, _RATE_PLACES)) if deal_value is not None else None,
         accrual=Accrual.LEVEL,
         unit=Unit.MONEY,
     )
@@ -628,13 +712,6 @@ def probability_mesh(
 
 
 # -- gap attribution and diagnosis over the funnel -------------------------------------------
-
-
-def _decimal_exact(value: Fraction) -> Decimal:
-    """A Fraction as a Decimal with 50 significant digits (factors, not money)."""
-    with localcontext() as context:
-        context.prec = 50
-        return Decimal(value.numerator) / Decimal(value.denominator)
 
 
 def funnel_factors(
@@ -691,8 +768,8 @@ def funnel_factors(
         FactorComparison(
             key=key,
             label=label,
-            plan=_decimal_exact(planned),
-            actual=_decimal_exact(planned if observed is None else observed),
+            plan=exact_decimal(planned),
+            actual=exact_decimal(planned if observed is None else observed),
         )
         for key, label, planned, observed in comparisons
     )
@@ -753,7 +830,7 @@ class DailyTargets:
 
 def _per_day(count: int, days: int) -> Decimal:
     """count ÷ days rounded up to the hundredth (0 without days)."""
-    return _to_decimal(Fraction(count, days), _PLACES, ROUND_CEILING) if days else Decimal(0)
+    return quantize_fraction(Fraction(count, days), _PLACES, ROUND_CEILING) if days else Decimal(0)
 
 
 def daily_targets(*, plan: ProbabilityPlan, working_days: int) -> DailyTargets:

@@ -84,7 +84,7 @@ from __future__ import annotations
 from collections.abc import Collection, Mapping, Sequence
 from dataclasses import dataclass, replace
 from datetime import date, timedelta
-from decimal import ROUND_CEILING, ROUND_HALF_EVEN, ROUND_HALF_UP, Decimal, localcontext
+from decimal import ROUND_CEILING, Decimal
 from fractions import Fraction
 from itertools import pairwise
 
@@ -107,14 +107,18 @@ from salesmesh.core.behaviour import (
 from salesmesh.core.calendar import Period, WorkCalendar
 from salesmesh.core.i18n import Message, gettext_noop
 from salesmesh.core.mesh import (
+    COUNT_PLACES,
+    PACING_PLACES,
+    RATE_PLACES,
     Accrual,
-    Direction,
     HealthThresholds,
     MeshError,
     MeshNode,
     Unit,
-    health_of,
+    exact_decimal,
     mesh_node,
+    quantize_fraction,
+    scheduled_node,
 )
 from salesmesh.core.money import to_money
 
@@ -140,9 +144,9 @@ __all__ = [
     "weekly_targets",
 ]
 
-_PACING_PLACES = Decimal("0.0001")
-_PLACES = Decimal("0.01")
-_RATE_PLACES = Decimal("0.000001")
+_PACING_PLACES = PACING_PLACES
+_PLACES = COUNT_PLACES
+_RATE_PLACES = RATE_PLACES
 _ONE_DAY = timedelta(days=1)
 
 
@@ -299,7 +303,9 @@ def behaviour_plan_indicators(
     if accounts is None:
         target = to_money(plan.target)
     elif all_revenue:
-        target = to_money(_decimal(Fraction(plan.target) * revenue / all_revenue, _RATE_PLACES))
+        target = to_money(
+            quantize_fraction(Fraction(plan.target) * revenue / all_revenue, _RATE_PLACES)
+        )
     else:
         target = Decimal("0.00")
 
@@ -327,7 +333,7 @@ def behaviour_plan_indicators(
     )
     return BehaviourPlanIndicators(
         target=target,
-        planned_revenue=to_money(_decimal(revenue, _RATE_PLACES)),
+        planned_revenue=to_money(quantize_fraction(revenue, _RATE_PLACES)),
         named_accounts=len(chosen),
         signed=signed,
         vql=vql,
@@ -367,22 +373,6 @@ def expected_coverage(
 
 
 # -- nodes -------------------------------------------------------------------------------------
-
-
-def _decimal(value: Fraction, places: Decimal, rounding: str = ROUND_HALF_UP) -> Decimal:
-    """A Fraction as a Decimal quantised to ``places``."""
-    with localcontext() as context:
-        context.prec = 60
-        return (Decimal(value.numerator) / Decimal(value.denominator)).quantize(
-            places, rounding=rounding
-        )
-
-
-def _exact(value: Fraction) -> Decimal:
-    """A Fraction as a Decimal with 50 significant digits (attribution factors)."""
-    with localcontext() as context:
-        context.prec = 50
-        return Decimal(value.numerator) / Decimal(value.denominator)
 
 
 def _ratio(
@@ -428,12 +418,12 @@ def _shown(value: Fraction | Decimal | int, unit: Unit) -> Decimal:
         return to_money(value) if unit is Unit.MONEY else value
     exact = Fraction(value)
     if unit is Unit.MONEY:
-        return to_money(_decimal(exact, _RATE_PLACES))
+        return to_money(quantize_fraction(exact, _RATE_PLACES))
     if unit is Unit.RATE:
-        return _decimal(exact, _RATE_PLACES)
+        return quantize_fraction(exact, _RATE_PLACES)
     if exact.denominator == 1:
         return Decimal(exact.numerator)
-    return _decimal(exact, _PLACES)
+    return quantize_fraction(exact, _PLACES)
 
 
 def _node(
@@ -471,30 +461,19 @@ def _node(
             children=children,
             measured=actual is not None,
         )
-    actual_value = _shown(actual, unit)
     places = _RATE_PLACES if unit is Unit.RATE else _PLACES
-    return MeshNode(
+    return scheduled_node(
         key=key,
         label=label,
         formula=formula,
         plan=plan_value,
-        actual=actual_value,
-        expected_to_date=_decimal(scheduled, places),
-        gap=(actual_value - _decimal(scheduled, places)).quantize(places),
-        pacing=(
-            _decimal(Fraction(actual_value) / scheduled, _PACING_PLACES, ROUND_HALF_EVEN)
-            if scheduled
-            else None
-        ),
-        health=health_of(
-            actual=actual_value,
-            expected=scheduled,
-            direction=Direction.HIGHER_IS_BETTER,
-            thresholds=ctx.thresholds,
-        ),
-        children=tuple(children),
+        actual=_shown(actual, unit),
+        expected=scheduled,
+        shown_expected=quantize_fraction(scheduled, places),
+        thresholds=ctx.thresholds,
         unit=unit,
         accrual=Accrual.CUMULATIVE,
+        children=children,
     )
 
 
@@ -831,8 +810,8 @@ def _chain_factors(
         FactorComparison(
             key=_STAGE_KEYS[first],
             label=Message(gettext_noop("Named accounts")),
-            plan=_exact(planned[first]),
-            actual=_exact(observed[first]),
+            plan=exact_decimal(planned[first]),
+            actual=exact_decimal(observed[first]),
         )
     ]
     for before, after in pairwise(kept):
@@ -847,8 +826,8 @@ def _chain_factors(
             FactorComparison(
                 key=f"{_STAGE_KEYS[after]}_per_{_STAGE_KEYS[before]}",
                 label=Message(_FACTOR_LABELS[(before, after)]),
-                plan=_exact(plan_ratio),
-                actual=_exact(actual_ratio),
+                plan=exact_decimal(plan_ratio),
+                actual=exact_decimal(actual_ratio),
             )
         )
     return tuple(factors)
@@ -942,7 +921,9 @@ def _per_week(total: Fraction | int, working_days: int) -> Decimal:
     """total per five-day week, rounded up to the hundredth (0 without working days)."""
     if not working_days:
         return Decimal(0)
-    return _decimal(Fraction(total) * FULL_WEEK_WORKING_DAYS / working_days, _PLACES, ROUND_CEILING)
+    return quantize_fraction(
+        Fraction(total) * FULL_WEEK_WORKING_DAYS / working_days, _PLACES, ROUND_CEILING
+    )
 
 
 def weekly_targets(*, inputs: BehaviourPlanInput, plan: BehaviourPlan) -> WeeklyTargets:
@@ -1069,7 +1050,7 @@ def behaviour_catch_up(
     signed = to_money(signed_revenue)
     remaining = max(target - signed, Decimal("0.00"))
     expected = to_money(
-        _decimal(Fraction(target) * calendar.elapsed_share(period, as_of), _RATE_PLACES)
+        quantize_fraction(Fraction(target) * calendar.elapsed_share(period, as_of), _RATE_PLACES)
     )
     baseline = weekly_targets(inputs=inputs, plan=original)
     start = max(period.start, as_of + _ONE_DAY)

@@ -67,20 +67,24 @@ from __future__ import annotations
 from collections.abc import Collection, Sequence
 from dataclasses import dataclass
 from datetime import date, timedelta
-from decimal import ROUND_HALF_EVEN, ROUND_HALF_UP, Decimal, localcontext
+from decimal import Decimal
 from fractions import Fraction
 
 from salesmesh.core.calendar import Period, WorkCalendar
 from salesmesh.core.i18n import Message, gettext_noop
 from salesmesh.core.mesh import (
+    COUNT_PLACES,
+    PACING_PLACES,
+    RATE_PLACES,
     Accrual,
     Direction,
-    Health,
     HealthThresholds,
     MeshError,
     MeshNode,
     Unit,
-    health_of,
+    quantize_fraction,
+    scheduled_node,
+    unmeasured_node,
 )
 from salesmesh.core.money import to_money
 
@@ -114,9 +118,9 @@ DEFAULT_REVIEW_WITHIN_DAYS = 10
 # progress meeting; beyond that the period's revenue is at risk.
 DEFAULT_SLIPPAGE_TOLERANCE_DAYS = Decimal(5)
 
-_PACING_PLACES = Decimal("0.0001")
-_PLACES = Decimal("0.01")
-_RATE_PLACES = Decimal("0.000001")
+_PACING_PLACES = PACING_PLACES
+_PLACES = COUNT_PLACES
+_RATE_PLACES = RATE_PLACES
 _ONE_DAY = timedelta(days=1)
 
 
@@ -247,16 +251,10 @@ class ProjectActuals:
     reviews_held: int
 
 
-def _quantize(value: Fraction, places: Decimal, rounding: str = ROUND_HALF_UP) -> Decimal:
-    with localcontext() as context:
-        context.prec = 60
-        return (Decimal(value.numerator) / Decimal(value.denominator)).quantize(
-            places, rounding=rounding
-        )
-
-
 def _rate(numerator: int, denominator: int) -> Decimal | None:
-    return _quantize(Fraction(numerator, denominator), _RATE_PLACES) if denominator else None
+    return (
+        quantize_fraction(Fraction(numerator, denominator), _RATE_PLACES) if denominator else None
+    )
 
 
 def _reached(actual: date | None, as_of: date) -> bool:
@@ -322,7 +320,9 @@ def project_actuals_of(
         milestones_on_time=len(on_time),
         on_time_rate=_rate(len(on_time), len(due)),
         slippage_days=slippage,
-        average_slippage_days=(_quantize(Fraction(slippage, len(due)), _PLACES) if due else None),
+        average_slippage_days=(
+            quantize_fraction(Fraction(slippage, len(due)), _PLACES) if due else None
+        ),
         revenue_recognised=sum(
             (m.revenue for m in records.milestones if so_far(m.actual_date)), Decimal("0.00")
         ),
@@ -363,7 +363,7 @@ def expected_revenue(
         share = Fraction(actuals.revenue_due) / Fraction(actuals.revenue_planned)
     else:
         share = calendar.elapsed_share(period, as_of)
-    return to_money(_quantize(Fraction(target) * share, _RATE_PLACES))
+    return to_money(quantize_fraction(Fraction(target) * share, _RATE_PLACES))
 
 
 def _node(
@@ -387,44 +387,30 @@ def _node(
     tolerance); ``actual=None`` is a level indicator with nothing to measure yet.
     """
     if actual is None:
-        return MeshNode(
+        return unmeasured_node(
             key=key,
             label=label,
             formula=formula,
             plan=plan,
-            actual=Decimal(0),
-            expected_to_date=Decimal(0),
-            gap=Decimal(0),
-            pacing=None,
-            health=Health.GREEN,
-            children=tuple(children),
             unit=unit,
             accrual=accrual,
             direction=direction,
-            measured=False,
+            children=children,
         )
-    pacing = (
-        _quantize(Fraction(actual) / Fraction(expected), _PACING_PLACES, ROUND_HALF_EVEN)
-        if expected
-        else None
-    )
-    reference = expected if health_reference is None else health_reference
-    return MeshNode(
+    return scheduled_node(
         key=key,
         label=label,
         formula=formula,
         plan=plan,
         actual=actual,
-        expected_to_date=expected,
-        gap=(actual - expected).quantize(_RATE_PLACES if unit is Unit.RATE else _PLACES),
-        pacing=pacing,
-        health=health_of(
-            actual=actual, expected=reference, direction=direction, thresholds=thresholds
-        ),
-        children=tuple(children),
+        expected=expected,
+        shown_expected=expected,
+        thresholds=thresholds,
         unit=unit,
         accrual=accrual,
         direction=direction,
+        health_reference=health_reference,
+        children=children,
     )
 
 
