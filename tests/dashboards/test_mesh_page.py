@@ -139,3 +139,25 @@ def test_overview_query_count_does_not_grow_with_the_data(client, world: World):
     (summary,) = response.context["summaries"]
     assert summary.root.actual == 7000 + 20 * 650
     assert len(large) == len(small)
+
+
+def test_a_team_the_plan_does_not_cover_is_told_so_not_a_server_error(client, world: World):
+    """A new team under the line, hired after the plan: its manager gets a page, not a 500."""
+    from salesmesh.org.models import Role
+    from tests.accounts.factories import make_team, make_user
+
+    team = make_team(world.line, "tc")
+    lead = make_user("carol", unit=team, role=Role.MANAGER)
+    make_user("dan", unit=team)
+    client.force_login(lead)
+    with translation.override("en"):
+        page = client.get(MESH, HTTP_ACCEPT_LANGUAGE="en")
+        overview = client.get("/dashboards/?as_of=2025-07-14", HTTP_ACCEPT_LANGUAGE="en")
+    assert page.status_code == 200
+    assert page.context["page"].report is None
+    assert "has no part for you" in page.content.decode()
+    assert overview.status_code == 200
+    assert overview.context["summaries"][0].root is None
+    api = client.get("/api/mesh/pl?as_of=2025-07-14")
+    assert api.status_code == 404
+    assert api.json()["code"] == "not_found"

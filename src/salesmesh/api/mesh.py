@@ -11,7 +11,7 @@ from django.utils.translation import gettext
 from ninja import Router, Schema
 
 from salesmesh.core.attribution import Attribution
-from salesmesh.core.mesh import MeshNode
+from salesmesh.core.mesh import MeshError, MeshNode
 from salesmesh.dashboards.scope import LineScope, line_scope_or_404
 from salesmesh.mesh.choice import approved_plan_for
 from salesmesh.mesh.report import CatchUpView, MeshReport, PersonMesh
@@ -165,7 +165,10 @@ def _report(request: HttpRequest, line: str, as_of: date | None) -> tuple[LineSc
     choice = approved_plan_for(line=scope.line, as_of=day)
     if choice is None:
         raise Http404
-    report = mesh_report(version=choice.version, as_of=day, unit=scope.top_unit or scope.line)
+    try:
+        report = mesh_report(version=choice.version, as_of=day, unit=scope.top_unit or scope.line)
+    except MeshError:
+        raise Http404 from None  # the plan has no part for the caller's team
     return scope, report
 
 

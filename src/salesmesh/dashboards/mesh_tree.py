@@ -11,6 +11,7 @@ from dataclasses import dataclass
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import render
 
+from salesmesh.core.mesh import MeshError
 from salesmesh.dashboards.common import DashboardContext, dashboard_context
 from salesmesh.mesh.choice import PlanChoice, approved_plan_for
 from salesmesh.mesh.report import MeshReport, PersonMesh
@@ -33,12 +34,17 @@ def _mesh_page(ctx: DashboardContext, *, user_id: int) -> MeshPage:
     choice = approved_plan_for(line=ctx.scope.line, as_of=ctx.as_of)
     if choice is None:
         return MeshPage(choice=None, report=None, people=(), own=None)
-    report = mesh_report(
-        version=choice.version,
-        as_of=ctx.as_of,
-        unit=ctx.scope.top_unit or ctx.scope.line,
-        people=True,
-    )
+    try:
+        report = mesh_report(
+            version=choice.version,
+            as_of=ctx.as_of,
+            unit=ctx.scope.top_unit or ctx.scope.line,
+            people=True,
+        )
+    except MeshError:
+        # The plan has no part for this team (none of its people is in the plan): the page
+        # says so rather than failing.
+        return MeshPage(choice=choice, report=None, people=(), own=None)
     people = tuple(p for p in report.people if p.person_id in ctx.scope.person_ids)
     own = next((p for p in report.people if p.person_id == user_id), None)
     if ctx.scope.own_board_only:

@@ -6,7 +6,7 @@ from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
 
-from salesmesh.core.mesh import MeshNode
+from salesmesh.core.mesh import MeshError, MeshNode
 from salesmesh.dashboards.scope import LineScope
 from salesmesh.mesh.choice import PlanChoice, approved_plan_for
 from salesmesh.mesh.forecast import ForecastView, forecast_for
@@ -43,26 +43,29 @@ def line_summaries(*, scopes: list[LineScope], user: User, as_of: date) -> list[
         if choice is None:
             summaries.append(LineSummary(scope=scope, choice=None, root=None, own=False))
             continue
-        if scope.own_board_only:
-            report = mesh_report(version=choice.version, as_of=as_of, people=True)
-            mine = next((p for p in report.people if p.person_id == user.pk), None)
-            forecast = forecast_for(version=choice.version, person=user, as_of=as_of)
-            summaries.append(
-                LineSummary(
-                    scope=scope,
-                    choice=choice,
-                    root=mine.root if mine else None,
-                    own=True,
-                    forecast=forecast,
-                )
-            )
-            continue
-        unit = scope.top_unit or scope.line
-        report = mesh_report(version=choice.version, as_of=as_of, unit=unit, people=False)
-        forecast = forecast_for(
-            version=choice.version, unit=None if unit.pk == scope.line.pk else unit, as_of=as_of
-        )
-        summaries.append(
-            LineSummary(scope=scope, choice=choice, root=report.root, own=False, forecast=forecast)
-        )
+        try:
+            summaries.append(_summary(scope=scope, choice=choice, user=user, as_of=as_of))
+        except MeshError:
+            # The plan has no part for this team or person: shown as having no plan.
+            summaries.append(LineSummary(scope=scope, choice=None, root=None, own=False))
     return summaries
+
+
+def _summary(*, scope: LineScope, choice: PlanChoice, user: User, as_of: date) -> LineSummary:
+    """One line's summary for ``user``: their own share, or the line's or team's."""
+    if scope.own_board_only:
+        report = mesh_report(version=choice.version, as_of=as_of, people=True)
+        mine = next((p for p in report.people if p.person_id == user.pk), None)
+        return LineSummary(
+            scope=scope,
+            choice=choice,
+            root=mine.root if mine else None,
+            own=True,
+            forecast=forecast_for(version=choice.version, person=user, as_of=as_of),
+        )
+    unit = scope.top_unit or scope.line
+    report = mesh_report(version=choice.version, as_of=as_of, unit=unit, people=False)
+    forecast = forecast_for(
+        version=choice.version, unit=None if unit.pk == scope.line.pk else unit, as_of=as_of
+    )
+    return LineSummary(scope=scope, choice=choice, root=report.root, own=False, forecast=forecast)
