@@ -4,10 +4,13 @@ from __future__ import annotations
 
 import os
 import shutil
-from collections.abc import Iterator
+import threading
+from collections.abc import Callable, Iterable, Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
+from django.core.servers.basehttp import ThreadedWSGIServer
 
 CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
 # Screenshots are kept as test artifacts for a person to look at.
@@ -20,6 +23,44 @@ CHROMIUM_ARGS = [
     "--no-first-run",
     "--disable-sync",
 ]
+
+
+class SerialisedWSGIServer(ThreadedWSGIServer):
+    """The live server, answering one request at a time when it shares an in-memory database.
+
+    On SQLite the test database lives in memory, so pytest-django hands the live server the
+    test's own connection and every request thread uses it. A page whose htmx partials load
+    together (the probability dashboard's funnel and bottlenecks) then ran two queries at once
+    on one sqlite3 connection, and one of them read nothing: an intermittent 404 that left a
+    chart undrawn. Connections stay threaded (keep-alive works); the application is not.
+    """
+
+    def set_app(self, application: Callable[..., Iterable[bytes]]) -> None:
+        if not self.connections_override:
+            super().set_app(application)
+            return
+        lock = threading.Lock()
+
+        def one_at_a_time(environ: dict[str, Any], start_response: Any) -> list[bytes]:
+            with lock:
+                result = application(environ, start_response)
+                try:
+                    return list(result)
+                finally:
+                    close = getattr(result, "close", None)
+                    if close is not None:
+                        close()
+
+        super().set_app(one_at_a_time)
+
+
+@pytest.fixture(scope="session", autouse=True)
+def serialised_live_server() -> Iterator[None]:
+    from django.test.testcases import LiveServerThread
+
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(LiveServerThread, "server_class", SerialisedWSGIServer)
+        yield
 
 
 @pytest.fixture(scope="session")
