@@ -9,11 +9,24 @@ from __future__ import annotations
 
 from typing import Any
 
+from django import forms
 from django.contrib import admin, messages
-from django.core.exceptions import ValidationError
+from django.core.exceptions import FieldDoesNotExist, ValidationError
 from django.db.models import Model
 from django.forms import ModelForm
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
+
+# The hidden field carrying the version the change form was opened at.
+EXPECTED_VERSION = "expected_version"
+
+
+def _is_locked(model: type[Model]) -> bool:
+    """Whether the model is optimistically locked (has the audit app's ``version`` column)."""
+    try:
+        model._meta.get_field("version")
+    except FieldDoesNotExist:
+        return False
+    return True
 
 
 class ReadOnlyAdmin(admin.ModelAdmin):
@@ -36,7 +49,28 @@ class ServiceAdmin(admin.ModelAdmin):
     and ``service_update`` (only the fields the user changed). A rule the
     form could not see (the service rechecks under a lock) comes back as a
     message on the form's page, and nothing is saved.
+
+    A locked model (one with a ``version``) carries the version the form was opened at in
+    a hidden field, and the service refuses the save when someone has changed the record
+    since: the page reloads with the message, as in the app (audit.locking).
     """
+
+    def get_form(
+        self, request: HttpRequest, obj: Any = None, change: bool = False, **kwargs: Any
+    ) -> type[ModelForm]:
+        if obj is not None and _is_locked(self.model):
+            # Declared on the base form, so the admin's field list may name it.
+            base = kwargs.get("form", self.form)
+            kwargs["form"] = type(
+                base.__name__,
+                (base,),
+                {
+                    EXPECTED_VERSION: forms.IntegerField(
+                        widget=forms.HiddenInput, required=False, initial=obj.version
+                    )
+                },
+            )
+        return super().get_form(request, obj, change=change, **kwargs)
 
     def changeform_view(
         self,
@@ -65,6 +99,9 @@ class ServiceAdmin(admin.ModelAdmin):
             if name in model_fields and (not change or name in form.changed_data)
         }
         if change:
+            expected = form.cleaned_data.get(EXPECTED_VERSION)
+            if expected is not None:
+                data[EXPECTED_VERSION] = expected
             self.service_update(request, obj, data)
             return
         created = self.service_create(request, data)
