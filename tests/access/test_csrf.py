@@ -15,7 +15,7 @@ from django.urls import reverse
 from salesmesh.activities.models import Activity
 from salesmesh.api.tokens import token_issue
 from tests.access.test_deny_by_default import ROUTES
-from tests.access.world import World, build_world
+from tests.access.world import World
 
 pytestmark = pytest.mark.django_db
 
@@ -25,11 +25,6 @@ BROWSER = [r for r in ROUTES if not r.is_api_operation]
 def snapshot() -> dict[str, int]:
     """Rows per table: a refused request must leave every one as it was."""
     return {m._meta.label: m._default_manager.count() for m in apps.get_models()}
-
-
-@pytest.fixture
-def world() -> World:
-    return build_world()
 
 
 def csrf_client(world: World) -> tuple[Client, str]:

@@ -4,6 +4,9 @@ Each role of the crafted company (tests/access/world.py) against a record of eve
 in and out of its scope. In scope: the page answers (200, or 302 after a write). Out of
 scope: 404 — never 403, which would confirm the record exists — and nothing changes.
 Lists and exports hold exactly the ids in scope.
+
+The world is built once for the module and each test rolls back what it writes
+(tests/access/conftest.py).
 """
 
 from __future__ import annotations
@@ -20,7 +23,7 @@ from django.utils import translation
 from salesmesh.accounts.models import Account
 from salesmesh.activities.models import Activity
 from salesmesh.exchange.exports import KINDS, iter_csv
-from tests.access.world import LINES, ROLES, VISIBLE, World, build_world
+from tests.access.world import LINES, ROLES, VISIBLE, World
 
 pytestmark = pytest.mark.django_db
 
@@ -44,11 +47,6 @@ API_KINDS = {
     "projects": "projects",
 }
 CASES = [(role, kind) for role in ROLES for kind in PAGES]
-
-
-@pytest.fixture
-def world() -> World:
-    return build_world()
 
 
 def signed_in(world: World, role: str) -> Client:
