@@ -207,12 +207,29 @@ def test_a_deal_of_another_account_is_refused_by_the_service(rworld):
     assert "another account" in response.json()["errors"][0]["message"]
 
 
-def test_unknown_fields_are_named(rworld):
+def test_unknown_fields_and_times_past_the_calendar_are_named(rworld):
     client = signed_in(rworld, "alice")
     mine = rworld.records["alice"]["solution_request"]
     response = send(client, "patch", f"/api/solution-requests/{mine.pk}", {"bogus": 1})
     assert response.status_code == 422
     assert any("bogus" in e["field"] for e in response.json()["errors"])
+    # In UTC this is year 10000: no database holds it.
+    too_late = send(
+        client,
+        "post",
+        "/api/solution-requests",
+        {
+            "account": rworld.records["alice"]["account"].pk,
+            "requested_at": "9999-12-31T23:00-12:00",
+        },
+    )
+    assert too_late.status_code == 422
+    assert [e["field"].rsplit(".", 1)[-1] for e in too_late.json()["errors"]] == ["requested_at"]
+    too_early = send(client, "patch", f"/api/solution-requests/{mine.pk}",
+                     {"completed_at": "0001-01-01T00:00:00"})  # fmt: skip
+    assert too_early.status_code == 422  # the company's wall clock is ahead of UTC
+    mine.refresh_from_db()
+    assert mine.completed_at is None
 
 
 def test_requests_leave_no_audit_entries_as_on_the_web(rworld):

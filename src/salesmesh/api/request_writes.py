@@ -10,12 +10,14 @@ for requests — neither does the web.
 
 # No `from __future__ import annotations`: ninja reads the schemas at runtime.
 
-from datetime import datetime
+from datetime import UTC, datetime
+from typing import Annotated
 
 from django.http import HttpRequest
 from django.utils import timezone
+from django.utils.translation import gettext as _
 from ninja import Schema, Status
-from pydantic import ConfigDict
+from pydantic import AfterValidator, ConfigDict
 
 from salesmesh.activities.models import SolutionRequest
 from salesmesh.activities.selectors import solution_requests_visible_to
@@ -26,6 +28,22 @@ from salesmesh.api.writes import through_service, validated_form
 from salesmesh.records.forms import SolutionRequestForm
 
 
+def _storable(value: datetime) -> datetime:
+    """A time the database can hold: within years 1 to 9999 once moved to UTC.
+
+    A time without a zone is the company's wall clock, as in the web form.
+    """
+    aware = value if value.tzinfo else value.replace(tzinfo=timezone.get_default_timezone())
+    try:
+        aware.astimezone(UTC)
+    except OverflowError:
+        raise ValueError(_("This time is out of range.")) from None
+    return value
+
+
+Moment = Annotated[datetime, AfterValidator(_storable)]
+
+
 class SolutionRequestIn(Schema):
     """A new request; ``presales_owner`` defaults to the caller, ``requested_at`` to now."""
 
@@ -33,12 +51,12 @@ class SolutionRequestIn(Schema):
     account: int
     opportunity: int | None = None
     presales_owner: int | None = None
-    requested_at: datetime | None = None
-    responded_at: datetime | None = None
-    submitted_at: datetime | None = None
-    reviewed_at: datetime | None = None
+    requested_at: Moment | None = None
+    responded_at: Moment | None = None
+    submitted_at: Moment | None = None
+    reviewed_at: Moment | None = None
     passed_first_review: bool | None = None
-    completed_at: datetime | None = None
+    completed_at: Moment | None = None
 
 
 class SolutionRequestPatch(Schema):
@@ -48,12 +66,12 @@ class SolutionRequestPatch(Schema):
     account: int | None = None
     opportunity: int | None = None
     presales_owner: int | None = None
-    requested_at: datetime | None = None
-    responded_at: datetime | None = None
-    submitted_at: datetime | None = None
-    reviewed_at: datetime | None = None
+    requested_at: Moment | None = None
+    responded_at: Moment | None = None
+    submitted_at: Moment | None = None
+    reviewed_at: Moment | None = None
     passed_first_review: bool | None = None
-    completed_at: datetime | None = None
+    completed_at: Moment | None = None
 
 
 def _visible(request: HttpRequest, pk: int) -> SolutionRequest:
