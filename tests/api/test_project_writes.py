@@ -244,6 +244,9 @@ def test_milestone_rules_are_422_naming_the_field(rworld):
     )
     foreign = send(client, "post", url, {**base, "depends_on": [elsewhere.pk]})
     assert fields_of(foreign) == {"depends_on"}
+    beyond = send(client, "post", url, {**base, "depends_on": [2**64]})  # no 64-bit id
+    assert beyond.status_code == 422
+    assert "depends_on" in beyond.json()["errors"][0]["field"]
     first, second = milestones_of(project)["立项"], milestones_of(project)["验收"]
     cycle = send(client, "patch", f"/api/milestones/{first.pk}", {"depends_on": [second.pk]})
     assert fields_of(cycle) == {"depends_on"}

@@ -21,7 +21,7 @@ method of a path, so a second router on the same path would shadow them).
 
 from datetime import date
 from decimal import Decimal
-from typing import Any
+from typing import Annotated, Any
 
 from django.db.models import Model, QuerySet
 from django.http import Http404, HttpRequest
@@ -80,6 +80,11 @@ from salesmesh.records.forms import (
 
 # Schemas ---------------------------------------------------------------------------------
 
+# A milestone id in a list: the form looks the list up with ``pk IN (…)``, which (unlike an
+# equality) Django hands to the database as is, and a number beyond 64 bits is an error
+# there; refused here as invalid input instead.
+MilestoneId = Annotated[int, Field(ge=1, le=2**63 - 1)]
+
 
 class ProjectIn(Schema):
     """A new project with an account of its business line."""
@@ -117,7 +122,7 @@ class MilestoneIn(Schema):
     actual_date: date | None = None
     revenue_share: Decimal = Decimal(0)
     revenue_kind: RevenueKind = RevenueKind.NONE
-    depends_on: list[int] = []
+    depends_on: list[MilestoneId] = []
 
 
 class MilestonePatch(Schema):
@@ -130,7 +135,7 @@ class MilestonePatch(Schema):
     revenue_share: Decimal | None = None
     revenue_kind: RevenueKind | None = None
     owning_role: OwningRole | None = None
-    depends_on: list[int] | None = None
+    depends_on: list[MilestoneId] | None = None
     # The version the caller read (VersionedMilestoneOut.version): a save based on an older
     # one is refused with 409 instead of overwriting someone else's change. Omitted: no check.
     version: int | None = Field(default=None, ge=1)
