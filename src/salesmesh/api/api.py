@@ -9,7 +9,7 @@ from django.urls import URLPattern, URLResolver, path
 from ninja import NinjaAPI
 from ninja.security import django_auth
 
-from salesmesh.api import project_writes, request_writes, token_views
+from salesmesh.api import plan_writes, project_writes, request_writes, token_views
 from salesmesh.api.accounts import router as accounts_router
 from salesmesh.api.activities import router as activities_router
 from salesmesh.api.alerts import router as alerts_router
@@ -46,9 +46,9 @@ api.add_router("", pipeline_router)
 api.add_router("", activities_router)
 api.add_router("", projects_router)
 api.add_router("", imports_router)
-# These add their operations to the projects and activities routers above when imported
-# (a path's methods must share one router: one URL pattern answers them all).
-WRITES_ON_READ_ROUTERS = (project_writes, request_writes)
+# These add their operations to the plans, projects and activities routers above when
+# imported (a path's methods must share one router: one URL pattern answers them all).
+WRITES_ON_READ_ROUTERS = (plan_writes, project_writes, request_writes)
 
 # The schema and the docs page stay behind the login page like every other page.
 DOCS_URL_NAMES = frozenset({"openapi-json", "openapi-view"})
