@@ -431,6 +431,62 @@ def test_query_counts_do_not_grow_with_the_data(world: World) -> None:
     assert small == larger == (14, 12, 8)
 
 
+# -- whose trees are built ---------------------------------------------------------------------
+
+
+def test_one_person_asked_for_gets_the_full_builds_tree_and_nobody_else_is_built(
+    world: World, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import salesmesh.mesh.behaviour as builder
+
+    built: list[int] = []
+    read: list[list[int]] = []
+    real_person, real_facts = builder.PersonMesh, builder.behaviour_people_facts
+
+    def person(**fields: Any) -> Any:
+        built.append(fields["person_id"])
+        return real_person(**fields)
+
+    def facts(**kwargs: Any) -> Any:
+        read.append(sorted(kwargs["people"]))
+        return real_facts(**kwargs)
+
+    monkeypatch.setattr(builder, "PersonMesh", person)
+    monkeypatch.setattr(builder, "behaviour_people_facts", facts)
+    whole = report(world)
+    assert len(built) == 4
+    for key in ("sdr1", "bd1", "ps1"):
+        pk = world.people[key].pk
+        built.clear()
+        read.clear()
+        one = report(world, people={pk})
+        assert built == [pk]
+        # The line's node reads its own behaviours: only this person's are read besides.
+        assert read == [[pk]]
+        assert one.people == tuple(p for p in whole.people if p.person_id == pk)
+        assert (one.root, one.attribution, one.diagnosis, one.catch_up, one.warnings) == (
+            whole.root,
+            whole.attribution,
+            whole.diagnosis,
+            whole.catch_up,
+            whole.warnings,
+        )
+    # A team's node sums its people's behaviours: all of them are read, one tree is built.
+    sdr1, sdr2 = world.people["sdr1"].pk, world.people["sdr2"].pk
+    team = report(world, unit=world.sdr_team)
+    built.clear()
+    read.clear()
+    one = report(world, unit=world.sdr_team, people={sdr2})
+    assert built == [sdr2]
+    assert read == [sorted([sdr1, sdr2])]
+    assert one.people == tuple(p for p in team.people if p.person_id == sdr2)
+    assert one.root == team.root
+    built.clear()
+    read.clear()
+    assert report(world, people=set()).people == ()
+    assert (built, read) == ([], [])
+
+
 # -- the demo ----------------------------------------------------------------------------------
 
 

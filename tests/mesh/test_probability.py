@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from datetime import date
 from decimal import Decimal
+from typing import Any
 
 import pytest
 from django.db import connection
@@ -352,3 +353,76 @@ def test_team_plans_add_up_to_the_line(target: int, price: int, reps: list[tuple
     # The line keeps the planner's target and sources.
     assert line.target == D(target).quantize(D("0.01"))
     assert sum(s.leads for s in line.sources) == line.stages[0].entered
+
+
+# -- whose trees are built ---------------------------------------------------------------------
+
+
+def _recording_people(monkeypatch: pytest.MonkeyPatch) -> list[int]:
+    """The user ids of every PersonMesh the probability builder makes from now on."""
+    import salesmesh.mesh.probability as builder
+
+    built: list[int] = []
+    real = builder.PersonMesh
+
+    def recording(**fields: Any) -> Any:
+        built.append(fields["person_id"])
+        return real(**fields)
+
+    monkeypatch.setattr(builder, "PersonMesh", recording)
+    return built
+
+
+def test_one_person_asked_for_gets_the_full_builds_tree_and_nobody_else_is_built(
+    world: World, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    full = report(world)
+    assert [p.person_id for p in full.people] == [world.ann.pk, world.bo.pk]
+    built = _recording_people(monkeypatch)
+    for unit in (world.line, world.team_a):
+        whole = build(
+            version=world.version,
+            unit=unit,
+            as_of=AS_OF,
+            thresholds=HealthThresholds(),
+            people=True,
+        )
+        built.clear()
+        one = build(
+            version=world.version,
+            unit=unit,
+            as_of=AS_OF,
+            thresholds=HealthThresholds(),
+            people={world.ann.pk},
+        )
+        assert built == [world.ann.pk]
+        assert one.people == tuple(p for p in whole.people if p.person_id == world.ann.pk)
+        assert one.people[0].attribution is not None
+        assert one.people[0].diagnosis
+        # The node's own figures do not depend on whose trees are built.
+        assert (one.root, one.attribution, one.diagnosis, one.catch_up, one.warnings) == (
+            whole.root,
+            whole.attribution,
+            whole.diagnosis,
+            whole.catch_up,
+            whole.warnings,
+        )
+    built.clear()
+    bo_only = mesh_report(version=world.version, as_of=AS_OF, people=[world.bo.pk])
+    assert bo_only.people == (full.people[1],)
+    assert built == [world.bo.pk]
+
+
+def test_asking_for_nobody_or_for_people_without_a_tree_builds_none(
+    world: World, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    built = _recording_people(monkeypatch)
+    # The manager is no rep of the plan; Bo works in team b, not in team a.
+    for unit, people in (
+        (world.line, set()),
+        (world.line, {world.manager.pk}),
+        (world.team_a, {world.bo.pk}),
+    ):
+        result = mesh_report(version=world.version, as_of=AS_OF, unit=unit, people=people)
+        assert result.people == ()
+    assert built == []

@@ -242,6 +242,38 @@ def test_the_query_count_does_not_grow_with_projects_or_people(version, line, te
     assert count() == small == 6
 
 
+def test_one_person_asked_for_gets_the_full_builds_tree_and_nobody_else_is_built(
+    version, teams, monkeypatch
+):
+    import salesmesh.mesh.project as builder
+
+    built = []
+    real = builder.PersonMesh
+
+    def recording(**fields):  # type: ignore[no-untyped-def]
+        built.append(fields["person_id"])
+        return real(**fields)
+
+    monkeypatch.setattr(builder, "PersonMesh", recording)
+    whole = mesh_report(version=version, as_of=AS_OF)
+    assert len(built) == 4
+    for name in ("both", "sol1"):
+        pk = teams[name].pk
+        built.clear()
+        one = mesh_report(version=version, as_of=AS_OF, people=[pk])
+        assert built == [pk]
+        assert one.people == tuple(p for p in whole.people if p.person_id == pk)
+        assert (one.root, one.diagnosis, one.catch_up, one.warnings) == (
+            whole.root,
+            whole.diagnosis,
+            whole.catch_up,
+            whole.warnings,
+        )
+    built.clear()
+    assert mesh_report(version=version, as_of=AS_OF, people=()).people == ()
+    assert built == []
+
+
 def test_the_builder_is_dispatched_for_project_plans():
     from salesmesh.mesh.services import BUILDERS
 

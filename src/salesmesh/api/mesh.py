@@ -159,14 +159,25 @@ def catch_up_out(catch: CatchUpView | None) -> CatchUpOut | None:
     )
 
 
-def _report(request: HttpRequest, line: str, as_of: date | None) -> tuple[LineScope, MeshReport]:
+def _report(
+    request: HttpRequest, line: str, as_of: date | None, *, people: bool = True
+) -> tuple[LineScope, MeshReport]:
+    """The caller's scope and mesh; with ``people``, the trees of the people they may see.
+
+    Only those trees are built: a member's own, or everyone's in the manager's scope.
+    """
     scope = line_scope_or_404(user=request.user, code=line)  # type: ignore[arg-type]
     day = as_of or timezone.localdate()
     choice = approved_plan_for(line=scope.line, as_of=day)
     if choice is None:
         raise Http404
+    wanted: bool | frozenset[int] = False
+    if people:
+        wanted = frozenset({request.user.pk}) if scope.own_board_only else scope.person_ids
     try:
-        report = mesh_report(version=choice.version, as_of=day, unit=scope.top_unit or scope.line)
+        report = mesh_report(
+            version=choice.version, as_of=day, unit=scope.top_unit or scope.line, people=wanted
+        )
     except MeshError:
         raise Http404 from None  # the plan has no part for the caller's team
     return scope, report
@@ -206,7 +217,7 @@ def get_mesh(request: HttpRequest, line: str, as_of: date | None = None) -> Mesh
 @router.get("/{line}/catch-up", response=CatchUpOut, summary="The catch-up plan of a line")
 def get_catch_up(request: HttpRequest, line: str, as_of: date | None = None) -> CatchUpOut:
     """The remaining target re-planned over the remaining working days (managers only)."""
-    scope, report = _report(request, line, as_of)
+    scope, report = _report(request, line, as_of, people=False)
     result = None if scope.own_board_only else catch_up_out(report.catch_up)
     if result is None:
         raise Http404

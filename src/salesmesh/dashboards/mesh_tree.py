@@ -28,18 +28,30 @@ class MeshPage:
     own: PersonMesh | None
 
 
-def _mesh_page(ctx: DashboardContext, *, user_id: int) -> MeshPage:
+def _mesh_page(ctx: DashboardContext, *, user_id: int, person_id: int | None = None) -> MeshPage:
+    """The page for ``user_id``; with ``person_id`` only that person's tree is built.
+
+    Per-person trees cost milliseconds each, so only the ones shown are built: a member's
+    own, one person's for the partial, everyone the manager may see for the page's list.
+    """
     if ctx.scope is None:
         return MeshPage(choice=None, report=None, people=(), own=None)
     choice = approved_plan_for(line=ctx.scope.line, as_of=ctx.as_of)
     if choice is None:
         return MeshPage(choice=None, report=None, people=(), own=None)
+    wanted: frozenset[int]
+    if ctx.scope.own_board_only:
+        wanted = frozenset({user_id})
+    elif person_id is not None:
+        wanted = frozenset({person_id})
+    else:
+        wanted = ctx.scope.person_ids | {user_id}
     try:
         report = mesh_report(
             version=choice.version,
             as_of=ctx.as_of,
             unit=ctx.scope.top_unit or ctx.scope.line,
-            people=True,
+            people=wanted,
         )
     except MeshError:
         # The plan has no part for this team (none of its people is in the plan): the page
@@ -73,7 +85,7 @@ def mesh_person(request: HttpRequest) -> HttpResponse:
         raise Http404 from None
     if ctx.scope is None or person_id not in ctx.scope.person_ids:
         raise Http404
-    page = _mesh_page(ctx, user_id=request.user.pk)
+    page = _mesh_page(ctx, user_id=request.user.pk, person_id=person_id)
     person = next((p for p in (*page.people, page.own) if p and p.person_id == person_id), None)
     if person is None:
         raise Http404

@@ -54,7 +54,8 @@ def line_summaries(*, scopes: list[LineScope], user: User, as_of: date) -> list[
 def _summary(*, scope: LineScope, choice: PlanChoice, user: User, as_of: date) -> LineSummary:
     """One line's summary for ``user``: their own share, or the line's or team's."""
     if scope.own_board_only:
-        report = mesh_report(version=choice.version, as_of=as_of, people=True)
+        # Only the member's own tree: the line's other people are not shown.
+        report = mesh_report(version=choice.version, as_of=as_of, people={user.pk})
         mine = next((p for p in report.people if p.person_id == user.pk), None)
         return LineSummary(
             scope=scope,

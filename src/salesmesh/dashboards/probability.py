@@ -125,16 +125,24 @@ class MeshPart:
 
 
 def _mesh_part(pctx: ProbabilityContext, *, people: bool) -> MeshPart:
+    """The report behind a card; ``people``: the card lists the people the user may see.
+
+    A member's card shows their own tree, so only theirs is built (not the line's
+    thousand); a manager's, everyone's in scope when the card lists people, else nobody's.
+    """
     scope, choice = pctx.scope, pctx.choice
     if scope is None or choice is None:
         return MeshPart()
     own_only = scope.own_board_only
+    wanted: bool | frozenset[int] = scope.person_ids if people else False
+    if own_only:
+        wanted = frozenset({pctx.user.pk})
     try:
         report = mesh_report(
             version=choice.version,
             as_of=pctx.dashboard.as_of,
             unit=scope.top_unit or scope.line,
-            people=people or own_only,
+            people=wanted,
         )
     except (MeshError, PlanFileError):
         return MeshPart(error=_("The approved plan cannot be compared with this unit."))

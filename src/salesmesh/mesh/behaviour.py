@@ -62,7 +62,7 @@ from salesmesh.core.mesh_behaviour import (
 )
 from salesmesh.core.money import to_money
 from salesmesh.mesh.plans import clamp_as_of, load_plan, match_people
-from salesmesh.mesh.report import CatchUpRow, CatchUpView, MeshReport, PersonMesh
+from salesmesh.mesh.report import CatchUpRow, CatchUpView, MeshReport, PeopleWanted, PersonMesh
 from salesmesh.org.models import Membership, OrgUnit, Role, User
 from salesmesh.planning.models import PlanVersion
 
@@ -439,15 +439,18 @@ def build(
     unit: OrgUnit,
     as_of: date,
     thresholds: HealthThresholds,
-    people: bool,
+    people: bool | Collection[int],
 ) -> MeshReport:
     """The behaviour mesh of ``version``'s line, or of ``unit`` inside it, as of ``as_of``.
 
     Fourteen queries for the line with its people (see the module doc), twelve without them,
     eight for a unit inside the line (people or not); none of the counts grows with the data, and
-    before the period starts only the people are read. Raises ``MeshError`` for a unit
-    outside the line.
+    before the period starts only the people are read. ``people`` says whose own trees to
+    build (``PeopleWanted``: all, none or those user ids among the unit's team members); for
+    the whole line only their behaviours are read. Raises ``MeshError`` for a unit outside
+    the line.
     """
+    wanted = PeopleWanted.of(people)
     loaded = load_plan(version)
     inputs, result = loaded.behaviour()
     period, calendar = loaded.period, loaded.work_calendar
@@ -460,6 +463,10 @@ def build(
 
     members = line_members(line=line, inputs=inputs)
     mine = members if whole_line else [m for m in members if m.in_unit(unit)]
+    chosen = [m for m in mine if m.user.pk in wanted]
+    # A team's node sums its people's behaviours; the line's node reads its own, so only
+    # the people whose trees are built need theirs.
+    facts_of = chosen if whole_line else mine
 
     facts: _Facts | None = None
     if started:
@@ -469,9 +476,9 @@ def build(
             by_plan_id={r.external_id: r for r in account_rows if r.external_id is not None},
             people=(
                 behaviour_people_facts(
-                    line=line, people=[m.user.pk for m in mine], start=period.start, end=day
+                    line=line, people=[m.user.pk for m in facts_of], start=period.start, end=day
                 )
-                if people or not whole_line
+                if facts_of
                 else {}
             ),
         )
@@ -506,7 +513,7 @@ def build(
 
     when = _When(period=period, as_of=day, calendar=calendar, thresholds=thresholds)
     root = behaviour_mesh(plan=node_plan, actual=node_actual, **when.mesh())
-    person_meshes = [_person(m, inputs, result, facts, when) for m in mine] if people else []
+    person_meshes = [_person(m, inputs, result, facts, when) for m in chosen]
 
     # The catch-up re-plans the line: its signed revenue (for a team, summed from the
     # accounts, as behaviour_actuals sums it) and every account's stage.

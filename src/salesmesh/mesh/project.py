@@ -24,8 +24,9 @@ business and solution are "one person or three groups"), so the mesh is cut by r
 - a team inside the line: the milestones owned by the roles its members hold, against the
   revenue those milestones are planned to bring in the period (the plan sets no team target
   for a project line);
-- ``people=True``: a ``PersonMesh`` for each person holding a project role in the unit, over
-  the milestones their role(s) own — the same tree for everyone sharing a role.
+- ``people=True``: a ``PersonMesh`` for each person holding a project role in the unit (or
+  for those of them asked for by user id), over the milestones their role(s) own — the same
+  tree for everyone sharing a role.
 
 Why per person by role rather than per project: what a PMO runs the weekly review on is who
 must act — the business role's stakeholder actions, the PMO's resources, the solution role's
@@ -38,6 +39,7 @@ assignee besides the account's owner).
 from __future__ import annotations
 
 from collections import defaultdict
+from collections.abc import Collection
 from datetime import date
 from decimal import Decimal
 
@@ -55,7 +57,7 @@ from salesmesh.core.mesh_project import (
 )
 from salesmesh.core.money import to_money
 from salesmesh.mesh.plans import clamp_as_of, load_plan
-from salesmesh.mesh.report import CatchUpRow, CatchUpView, MeshReport, PersonMesh
+from salesmesh.mesh.report import CatchUpRow, CatchUpView, MeshReport, PeopleWanted, PersonMesh
 from salesmesh.org.models import Membership, OrgUnit, Role, User
 from salesmesh.planning.models import PlanVersion
 from salesmesh.projects.indicators import project_records
@@ -188,15 +190,16 @@ def build(
     unit: OrgUnit,
     as_of: date,
     thresholds: HealthThresholds,
-    people: bool,
+    people: bool | Collection[int],
 ) -> MeshReport:
     """The project mesh of ``version``'s line, or of ``unit`` inside it, as of ``as_of``.
 
     Six queries (seven when ``version.unit`` is not loaded yet) whatever the number of
-    projects, milestones or people; ``people=False`` skips the per-person trees. Raises
-    ``MeshError`` for a unit outside the line, or one inside it where nobody holds a project
-    role.
+    projects, milestones or people; ``people`` says whose per-person trees to build
+    (``PeopleWanted``: all, none or those user ids). Raises ``MeshError`` for a unit outside
+    the line, or one inside it where nobody holds a project role.
     """
+    wanted = PeopleWanted.of(people)
     loaded = load_plan(version)
     period, calendar = loaded.period, loaded.work_calendar
     line = version.unit
@@ -231,8 +234,8 @@ def build(
         thresholds=thresholds,
     )
     person_meshes: list[PersonMesh] = []
-    if people:
-        for person in members:
+    for person in members:
+        if person.pk in wanted:
             mine = restrict_to_roles(records, roles=roles[person.pk])
             person_meshes.append(
                 PersonMesh(

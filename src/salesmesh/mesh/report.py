@@ -7,6 +7,7 @@ one API schema serve all three.
 
 from __future__ import annotations
 
+from collections.abc import Collection
 from dataclasses import dataclass, field
 from datetime import date
 from decimal import Decimal
@@ -15,6 +16,33 @@ from salesmesh.core.attribution import Attribution
 from salesmesh.core.calendar import Period
 from salesmesh.core.i18n import Message
 from salesmesh.core.mesh import MeshNode
+
+
+@dataclass(frozen=True)
+class PeopleWanted:
+    """Whose own trees a mesh builds: everyone, nobody, or the people with given user ids.
+
+    ``mesh_report(people=...)`` takes ``True`` (everyone the builder would give a tree),
+    ``False`` (nobody) or a collection of user ids (only those of them who get a tree; an
+    id of someone without one is ignored). A person's tree does not depend on who else's
+    is built, so asking for one gives the same ``PersonMesh`` as the full build.
+    """
+
+    # None: everyone.
+    ids: frozenset[int] | None
+
+    @classmethod
+    def of(cls, people: bool | Collection[int]) -> PeopleWanted:
+        if isinstance(people, bool):
+            return cls(ids=None if people else frozenset())
+        return cls(ids=frozenset(people))
+
+    def __contains__(self, person_id: object) -> bool:
+        return self.ids is None or person_id in self.ids
+
+    def __bool__(self) -> bool:
+        """True when anyone's tree is wanted."""
+        return self.ids is None or bool(self.ids)
 
 
 @dataclass(frozen=True)

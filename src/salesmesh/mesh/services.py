@@ -1,14 +1,15 @@
 """Build the mesh of a business line: pick the plan, dispatch on its paradigm.
 
 The builders live one per paradigm (``probability.py``, ``behaviour.py``, ``project.py``),
-each ``build(*, version, unit, as_of, thresholds, people) -> MeshReport``. They read the
+each ``build(*, version, unit, as_of, thresholds, people) -> MeshReport`` (``people``: whose
+own trees to build, ``report.PeopleWanted``). They read the
 plan side from the approved ``PlanVersion``'s stored document and the actual side from the
 rollup selectors, never from raw activity scans.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Collection
 from datetime import date
 from decimal import Decimal
 from importlib import import_module
@@ -51,12 +52,16 @@ def mesh_report(
     as_of: date,
     unit: OrgUnit | None = None,
     thresholds: HealthThresholds | None = None,
-    people: bool = True,
+    people: bool | Collection[int] = True,
 ) -> MeshReport:
     """The mesh of ``version``'s line (or ``unit`` inside it) as of ``as_of``.
 
-    ``people=False`` skips the per-person trees (the alerts and the overview need only the
-    root). ``as_of`` past the period's end counts as its last day.
+    ``people`` says whose own trees to build: ``True`` everyone's, ``False`` nobody's (the
+    overview and the catch-up need only the root), a collection of user ids only theirs —
+    one person's page asks for that person alone, and gets the same ``PersonMesh`` the full
+    build would give (a thousand reps' trees take seconds). The node's own tree, attribution
+    and catch-up are the same whoever is asked for. ``as_of`` past the period's end counts
+    as its last day.
     """
     builder: Callable[..., MeshReport] = import_module(BUILDERS[Paradigm(version.paradigm)]).build
     return builder(
