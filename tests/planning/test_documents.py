@@ -96,3 +96,13 @@ def test_malformed_allocation_is_left_for_the_loader_to_report(smb, allocation):
         line=smb, assumptions={"period": "FY2026", "probability": {}, "allocation": allocation}
     )
     assert document["allocation"]["org"]["id"] == "smb"
+
+
+@pytest.mark.parametrize("month", [float("inf"), float("nan"), "x", None, 10**30])
+def test_a_fiscal_month_no_calendar_has_leaves_the_error_to_the_plan_file_check(smb, month):
+    # The people are looked up as of today; the plan-file check then names the bad field.
+    assumptions = starting_assumptions(line=smb)
+    assumptions["fiscal_year_start_month"] = month
+    document = plan_document_for(line=smb, assumptions=assumptions)
+    assert document["fiscal_year_start_month"] == month or month != month  # nan is not nan
+    assert "rep" in reps_of(document)

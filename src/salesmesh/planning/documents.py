@@ -213,7 +213,7 @@ def _period_start(document: dict[str, Any]) -> date:
     try:
         fiscal = FiscalCalendar(int(document.get("fiscal_year_start_month", 1)))
         return fiscal.parse(str(period).strip().upper()).start
-    except (CalendarError, ValueError, TypeError):
+    except (CalendarError, ValueError, TypeError, OverflowError):  # int(.inf) overflows
         return timezone.localdate()
 
 
