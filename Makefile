@@ -12,11 +12,12 @@ export UV_PROJECT_ENVIRONMENT := $(CURDIR)/$(VENV)
 UV        := $(BIN)/uv
 SALESMESH := $(BIN)/salesmesh
 
-.PHONY: demo test lint pytest install messages bench bench-import bench-mesh clean help audit
+.PHONY: demo test lint pytest install messages bench bench-import bench-mesh bench-load clean help audit
 
 help:
 	@echo "make demo   install, migrate, seed the demo company and serve http://127.0.0.1:$(PORT)"
 	@echo "make bench  run the benchmark harnesses (planning; imports: make bench-import)"
+	@echo "make bench-load  50 demo users against gunicorn on loopback (locust; p95 per group)"
 	@echo "make test   install and run the whole suite (lint, types, import contracts, tests)"
 
 # The venv is rebuilt only when the lock or the project metadata change,
@@ -87,3 +88,9 @@ bench-import: install
 ACTIVITIES ?= 10000000
 bench-mesh: install
 	$(BIN)/python -m benchmarks.mesh --activities $(ACTIVITIES) $(if $(MESH_DB),--reuse $(MESH_DB))
+
+# 50 demo users (locust) browsing a fresh demo company served by gunicorn on loopback;
+# prints p95 per group against issue #6's budgets (LOAD_ARGS="--users 20 --run-time 2m" …;
+# DATABASE_URL=postgres://…/bench_load runs it on PostgreSQL).
+bench-load: install
+	$(BIN)/python -m benchmarks.load $(LOAD_ARGS)
