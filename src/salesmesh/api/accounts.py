@@ -7,7 +7,7 @@ from decimal import Decimal
 
 from django.db.models import QuerySet
 from django.http import HttpRequest
-from ninja import Query, Router, Schema
+from ninja import Query, Router, Schema, Status
 from ninja.pagination import paginate
 from pydantic import ConfigDict
 
@@ -19,7 +19,16 @@ from salesmesh.accounts.services import (
     contact_create,
     contact_update,
 )
-from salesmesh.api.common import PAGING, READ_ERRORS, WRITE_ERRORS, Paging, caller, visible_or_404
+from salesmesh.api.common import (
+    PAGING,
+    READ_ERRORS,
+    WRITE_ERRORS,
+    Id,
+    Paging,
+    Text,
+    caller,
+    visible_or_404,
+)
 from salesmesh.api.writes import through_service, validated_form
 from salesmesh.records.forms import AccountForm, ContactForm
 from salesmesh.records.selectors import contacts_visible_to
@@ -61,26 +70,26 @@ class AccountDetailOut(AccountOut):
 
 
 class AccountFilters(Schema):
-    line: str | None = None
-    owner: int | None = None
+    line: Text | None = None
+    owner: Id | None = None
     is_named: bool | None = None
-    q: str | None = None
+    q: Text | None = None
 
 
 class AccountIn(Schema):
     """A new account; ``owner`` defaults to the caller (a rep may name only themselves)."""
 
     model_config = ConfigDict(extra="forbid")
-    line: int
+    line: Id
     name: str
-    owner: int | None = None
+    owner: Id | None = None
     external_id: str | None = None
     is_named: bool = False
     tier: str = ""
     wallet_potential: Decimal | None = None
     industry: str = ""
     region: str = ""
-    referred_by: int | None = None
+    referred_by: Id | None = None
 
 
 class AccountPatch(Schema):
@@ -88,14 +97,14 @@ class AccountPatch(Schema):
 
     model_config = ConfigDict(extra="forbid")
     name: str | None = None
-    owner: int | None = None
+    owner: Id | None = None
     external_id: str | None = None
     is_named: bool | None = None
     tier: str | None = None
     wallet_potential: Decimal | None = None
     industry: str | None = None
     region: str | None = None
-    referred_by: int | None = None
+    referred_by: Id | None = None
 
 
 class ContactOut(Schema):
@@ -109,13 +118,13 @@ class ContactOut(Schema):
 
 
 class ContactFilters(Schema):
-    account: int | None = None
-    q: str | None = None
+    account: Id | None = None
+    q: Text | None = None
 
 
 class ContactIn(Schema):
     model_config = ConfigDict(extra="forbid")
-    account: int
+    account: Id
     name: str
     title: str = ""
     buying_role: BuyingRole = BuyingRole.OTHER
@@ -160,7 +169,7 @@ def list_accounts(request: HttpRequest, filters: Query[AccountFilters]):  # type
     summary="An account with its ownership history",
     tags=["accounts"],
 )
-def get_account(request: HttpRequest, account_id: int) -> Account:
+def get_account(request: HttpRequest, account_id: Id) -> Account:
     return visible_or_404(_accounts(request), account_id)
 
 
@@ -170,12 +179,12 @@ def get_account(request: HttpRequest, account_id: int) -> Account:
     summary="Create an account",
     tags=["accounts"],
 )
-def create_account(request: HttpRequest, body: AccountIn) -> tuple[int, Account]:
+def create_account(request: HttpRequest, body: AccountIn) -> Status[Account]:
     """Validated like the web form (lines and people in the caller's scope), then created."""
     user = caller(request)
     form = validated_form(AccountForm, user=user, body=body.dict())
     account = through_service(lambda: account_create(by=user, **form.cleaned_data))
-    return 201, visible_or_404(_accounts(request), account.pk)
+    return Status(201, visible_or_404(_accounts(request), account.pk))
 
 
 @router.patch(
@@ -184,7 +193,7 @@ def create_account(request: HttpRequest, body: AccountIn) -> tuple[int, Account]
     summary="Change an account",
     tags=["accounts"],
 )
-def update_account(request: HttpRequest, account_id: int, body: AccountPatch) -> Account:
+def update_account(request: HttpRequest, account_id: Id, body: AccountPatch) -> Account:
     """Only the fields sent change; a new owner is a hand-over kept in the history."""
     user = caller(request)
     account = visible_or_404(_accounts(request), account_id)
@@ -217,7 +226,7 @@ def list_contacts(request: HttpRequest, filters: Query[ContactFilters]):  # type
     summary="A contact",
     tags=["accounts"],
 )
-def get_contact(request: HttpRequest, contact_id: int) -> Contact:
+def get_contact(request: HttpRequest, contact_id: Id) -> Contact:
     return visible_or_404(_contacts(request), contact_id)
 
 
@@ -227,9 +236,9 @@ def get_contact(request: HttpRequest, contact_id: int) -> Contact:
     summary="Add a contact to an account",
     tags=["accounts"],
 )
-def create_contact(request: HttpRequest, body: ContactIn) -> tuple[int, Contact]:
+def create_contact(request: HttpRequest, body: ContactIn) -> Status[Contact]:
     form = validated_form(ContactForm, user=caller(request), body=body.dict(), with_account=True)
-    return 201, through_service(lambda: contact_create(**form.cleaned_data))
+    return Status(201, through_service(lambda: contact_create(**form.cleaned_data)))
 
 
 @router.patch(
@@ -238,7 +247,7 @@ def create_contact(request: HttpRequest, body: ContactIn) -> tuple[int, Contact]
     summary="Change a contact",
     tags=["accounts"],
 )
-def update_contact(request: HttpRequest, contact_id: int, body: ContactPatch) -> Contact:
+def update_contact(request: HttpRequest, contact_id: Id, body: ContactPatch) -> Contact:
     contact = visible_or_404(_contacts(request).select_related("account"), contact_id)
     form = validated_form(
         ContactForm, user=caller(request), body=body.dict(exclude_unset=True), instance=contact

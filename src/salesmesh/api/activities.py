@@ -7,14 +7,24 @@ from datetime import date, datetime, time, timedelta
 from django.db.models import QuerySet
 from django.http import HttpRequest
 from django.utils import timezone
-from ninja import Query, Router, Schema
+from ninja import Query, Router, Schema, Status
 from ninja.pagination import paginate
 from pydantic import ConfigDict
 
 from salesmesh.activities.models import Activity, ActivityType, SolutionRequest
 from salesmesh.activities.selectors import activities_visible_to, solution_requests_visible_to
 from salesmesh.activities.services import activity_create, activity_update
-from salesmesh.api.common import PAGING, READ_ERRORS, WRITE_ERRORS, Paging, caller, visible_or_404
+from salesmesh.api.common import (
+    PAGING,
+    READ_ERRORS,
+    WRITE_ERRORS,
+    Day,
+    Id,
+    Moment,
+    Paging,
+    caller,
+    visible_or_404,
+)
 from salesmesh.api.writes import through_service, validated_form
 from salesmesh.records.forms import ActivityForm
 
@@ -34,13 +44,13 @@ class ActivityOut(Schema):
 
 
 class ActivityFilters(Schema):
-    person: int | None = None
+    person: Id | None = None
     type: ActivityType | None = None
-    account: int | None = None
-    opportunity: int | None = None
+    account: Id | None = None
+    opportunity: Id | None = None
     # Days on the company's wall clock (TIME_ZONE), both ends included.
-    date_from: date | None = None
-    date_to: date | None = None
+    date_from: Day | None = None
+    date_to: Day | None = None
 
 
 class ActivityIn(Schema):
@@ -48,10 +58,10 @@ class ActivityIn(Schema):
 
     model_config = ConfigDict(extra="forbid")
     type: ActivityType
-    occurred_at: datetime
-    person: int | None = None
-    account: int | None = None
-    opportunity: int | None = None
+    occurred_at: Moment
+    person: Id | None = None
+    account: Id | None = None
+    opportunity: Id | None = None
     reached: bool = False
     duration_minutes: int = 0
     external_id: str | None = None
@@ -60,10 +70,10 @@ class ActivityIn(Schema):
 class ActivityPatch(Schema):
     model_config = ConfigDict(extra="forbid")
     type: ActivityType | None = None
-    occurred_at: datetime | None = None
-    person: int | None = None
-    account: int | None = None
-    opportunity: int | None = None
+    occurred_at: Moment | None = None
+    person: Id | None = None
+    account: Id | None = None
+    opportunity: Id | None = None
     reached: bool | None = None
     duration_minutes: int | None = None
     external_id: str | None = None
@@ -83,9 +93,9 @@ class SolutionRequestOut(Schema):
 
 
 class SolutionRequestFilters(Schema):
-    presales_owner: int | None = None
-    account: int | None = None
-    opportunity: int | None = None
+    presales_owner: Id | None = None
+    account: Id | None = None
+    opportunity: Id | None = None
     open: bool | None = None
 
 
@@ -125,7 +135,7 @@ def list_activities(request: HttpRequest, filters: Query[ActivityFilters]):  # t
     summary="An activity",
     tags=["activities"],
 )
-def get_activity(request: HttpRequest, activity_id: int) -> Activity:
+def get_activity(request: HttpRequest, activity_id: Id) -> Activity:
     return visible_or_404(_activities(request), activity_id)
 
 
@@ -135,10 +145,10 @@ def get_activity(request: HttpRequest, activity_id: int) -> Activity:
     summary="Log an activity",
     tags=["activities"],
 )
-def create_activity(request: HttpRequest, body: ActivityIn) -> tuple[int, Activity]:
+def create_activity(request: HttpRequest, body: ActivityIn) -> Status[Activity]:
     """Validated like the web form, then counted in the daily and weekly rollups."""
     form = validated_form(ActivityForm, user=caller(request), body=body.dict())
-    return 201, through_service(lambda: activity_create(**form.cleaned_data))
+    return Status(201, through_service(lambda: activity_create(**form.cleaned_data)))
 
 
 @router.patch(
@@ -147,7 +157,7 @@ def create_activity(request: HttpRequest, body: ActivityIn) -> tuple[int, Activi
     summary="Change an activity",
     tags=["activities"],
 )
-def update_activity(request: HttpRequest, activity_id: int, body: ActivityPatch) -> Activity:
+def update_activity(request: HttpRequest, activity_id: Id, body: ActivityPatch) -> Activity:
     activity = visible_or_404(_activities(request), activity_id)
     form = validated_form(
         ActivityForm, user=caller(request), body=body.dict(exclude_unset=True), instance=activity
@@ -187,5 +197,5 @@ def list_solution_requests(request: HttpRequest, filters: Query[SolutionRequestF
     summary="A solution request",
     tags=["activities"],
 )
-def get_solution_request(request: HttpRequest, request_id: int) -> SolutionRequest:
+def get_solution_request(request: HttpRequest, request_id: Id) -> SolutionRequest:
     return visible_or_404(_solution_requests(request), request_id)

@@ -8,11 +8,12 @@ from typing import Literal
 from django.http import Http404, HttpRequest
 from django.shortcuts import get_object_or_404
 from ninja import Query, Router, Schema
-from ninja.pagination import PageNumberPagination, paginate
+from ninja.pagination import paginate
 
 from salesmesh.alerts.models import Alert, AlertKind, Severity
 from salesmesh.alerts.selectors import alerts_filtered, alerts_visible_to
 from salesmesh.alerts.services import alert_acknowledge
+from salesmesh.api.common import Id, Paging
 from salesmesh.org.models import User
 
 router = Router()
@@ -53,7 +54,7 @@ def _user(request: HttpRequest) -> User:
 
 
 @router.get("", response=list[AlertOut], summary="The caller's alerts")
-@paginate(PageNumberPagination, page_size=50)
+@paginate(Paging, page_size=50)
 def list_alerts(request: HttpRequest, filters: Query[AlertFilters]):  # type: ignore[no-untyped-def]
     """Open alerts by default, critical first then newest; only those the caller may see."""
     return alerts_filtered(
@@ -66,7 +67,7 @@ def list_alerts(request: HttpRequest, filters: Query[AlertFilters]):  # type: ig
 
 
 @router.post("/{alert_id}/acknowledge", response=AlertOut, summary="Acknowledge an alert")
-def acknowledge(request: HttpRequest, alert_id: int) -> Alert:
+def acknowledge(request: HttpRequest, alert_id: Id) -> Alert:
     """Mark the alert as seen by the caller (it stays open until its condition clears)."""
     user = _user(request)
     alert = get_object_or_404(alerts_visible_to(user=user), pk=alert_id)

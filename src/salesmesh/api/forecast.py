@@ -10,6 +10,7 @@ from django.utils import timezone
 from django.utils.translation import gettext
 from ninja import Router, Schema
 
+from salesmesh.api.common import Day, Text
 from salesmesh.dashboards.scope import line_scope_or_404
 from salesmesh.mesh.choice import approved_plan_for
 from salesmesh.mesh.forecast import backtest_for, forecast_for
@@ -82,7 +83,7 @@ class CalibrationOut(Schema):
 
 
 @router.get("/{line}", response=ForecastOut, summary="Where the period will end")
-def get_forecast(request: HttpRequest, line: str, as_of: date | None = None) -> ForecastOut:
+def get_forecast(request: HttpRequest, line: Text, as_of: Day | None = None) -> ForecastOut:
     """The attainment distribution of the line (a manager), their team, or the caller's share.
 
     Closed revenue + open deals with calibrated win rates + run-rate new business (for a
@@ -157,7 +158,7 @@ def get_forecast(request: HttpRequest, line: str, as_of: date | None = None) -> 
 
 
 @router.get("/{line}/backtest", response=CalibrationOut, summary="How well the forecast did")
-def get_backtest(request: HttpRequest, line: str, as_of: date | None = None) -> CalibrationOut:
+def get_backtest(request: HttpRequest, line: Text, as_of: Day | None = None) -> CalibrationOut:
     """Brier score and reliability by decile of the line's replayed history (managers only)."""
     user = request.user
     if not isinstance(user, User):  # pragma: no cover - auth= refuses anyone else

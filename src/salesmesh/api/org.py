@@ -9,7 +9,7 @@ from django.http import HttpRequest
 from ninja import Query, Router, Schema
 from ninja.pagination import paginate
 
-from salesmesh.api.common import PAGING, READ_ERRORS, Paging, caller, visible_or_404
+from salesmesh.api.common import PAGING, READ_ERRORS, Id, Paging, Text, caller, visible_or_404
 from salesmesh.org.models import Membership, OrgUnit, Role, UnitKind
 from salesmesh.org.selectors import memberships_visible_to, units_visible_to
 
@@ -31,10 +31,10 @@ class UnitOut(Schema):
 
 class UnitFilters(Schema):
     kind: UnitKind | None = None
-    paradigm: str | None = None
+    paradigm: Text | None = None
 
 
-class PersonOut(Schema):
+class MembershipOut(Schema):
     """A person's role in one unit (a person with two roles has two rows)."""
 
     id: int
@@ -69,9 +69,9 @@ class PersonOut(Schema):
 
 
 class PeopleFilters(Schema):
-    unit: str | None = None
+    unit: Text | None = None
     role: Role | None = None
-    user: int | None = None
+    user: Id | None = None
 
 
 def _units(request: HttpRequest) -> QuerySet[OrgUnit]:
@@ -97,11 +97,11 @@ def list_units(request: HttpRequest, filters: Query[UnitFilters]):  # type: igno
 @router.get(
     "/units/{unit_id}", response={200: UnitOut, **READ_ERRORS}, summary="An org unit", tags=["org"]
 )
-def get_unit(request: HttpRequest, unit_id: int) -> OrgUnit:
+def get_unit(request: HttpRequest, unit_id: Id) -> OrgUnit:
     return visible_or_404(_units(request), unit_id)
 
 
-@router.get("/people", response=list[PersonOut], summary="People", tags=["org"])
+@router.get("/people", response=list[MembershipOut], summary="People", tags=["org"])
 @paginate(Paging, **PAGING)
 def list_people(request: HttpRequest, filters: Query[PeopleFilters]):  # type: ignore[no-untyped-def]
     """Everyone in the subtrees the caller manages (else only the caller), by unit and name."""
@@ -117,9 +117,9 @@ def list_people(request: HttpRequest, filters: Query[PeopleFilters]):  # type: i
 
 @router.get(
     "/people/{membership_id}",
-    response={200: PersonOut, **READ_ERRORS},
+    response={200: MembershipOut, **READ_ERRORS},
     summary="A person's role in a unit",
     tags=["org"],
 )
-def get_person(request: HttpRequest, membership_id: int) -> Membership:
+def get_person(request: HttpRequest, membership_id: Id) -> Membership:
     return visible_or_404(_people(request), membership_id)

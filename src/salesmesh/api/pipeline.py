@@ -7,11 +7,23 @@ from decimal import Decimal
 
 from django.db.models import QuerySet
 from django.http import HttpRequest
-from ninja import Query, Router, Schema
+from ninja import Query, Router, Schema, Status
 from ninja.pagination import paginate
 from pydantic import ConfigDict, Field
 
-from salesmesh.api.common import PAGING, READ_ERRORS, WRITE_ERRORS, Paging, caller, visible_or_404
+from salesmesh.api.common import (
+    MAX_INT,
+    PAGING,
+    READ_ERRORS,
+    WRITE_ERRORS,
+    Day,
+    Id,
+    Moment,
+    Paging,
+    Text,
+    caller,
+    visible_or_404,
+)
 from salesmesh.api.writes import through_service, validated_form
 from salesmesh.audit.models import AuditSource
 from salesmesh.pipeline.models import (
@@ -61,41 +73,41 @@ class LeadOut(Schema):
 
 
 class LeadFilters(Schema):
-    line: str | None = None
+    line: Text | None = None
     status: LeadStatus | None = None
     source: LeadSource | None = None
-    owner: int | None = None
-    account: int | None = None
-    created_from: date | None = None
-    created_to: date | None = None
+    owner: Id | None = None
+    account: Id | None = None
+    created_from: Day | None = None
+    created_to: Day | None = None
 
 
 class LeadIn(Schema):
     """A new lead; ``owner`` defaults to the caller (a rep may name only themselves)."""
 
     model_config = ConfigDict(extra="forbid")
-    line: int
+    line: Id
     source: LeadSource
-    created_on: date
+    created_on: Day
     name: str = ""
     external_id: str | None = None
     status: LeadStatus = LeadStatus.NEW
-    account: int | None = None
-    owner: int | None = None
-    qualified_on: date | None = None
+    account: Id | None = None
+    owner: Id | None = None
+    qualified_on: Day | None = None
 
 
 class LeadPatch(Schema):
     model_config = ConfigDict(extra="forbid")
-    line: int | None = None
+    line: Id | None = None
     source: LeadSource | None = None
-    created_on: date | None = None
+    created_on: Day | None = None
     name: str | None = None
     external_id: str | None = None
     status: LeadStatus | None = None
-    account: int | None = None
-    owner: int | None = None
-    qualified_on: date | None = None
+    account: Id | None = None
+    owner: Id | None = None
+    qualified_on: Day | None = None
 
 
 class OpportunityOut(Schema):
@@ -135,28 +147,28 @@ class OpportunityDetailOut(OpportunityOut):
 
 
 class OpportunityFilters(Schema):
-    line: str | None = None
+    line: Text | None = None
     stage: Stage | None = None
-    owner: int | None = None
-    account: int | None = None
-    close_from: date | None = None
-    close_to: date | None = None
+    owner: Id | None = None
+    account: Id | None = None
+    close_from: Day | None = None
+    close_to: Day | None = None
     # Opportunities have no modification stamp: "updated" means created or moved stage.
-    updated_since: datetime | None = None
+    updated_since: Moment | None = None
 
 
 class OpportunityIn(Schema):
     """A new deal; its first stage is recorded in its history."""
 
     model_config = ConfigDict(extra="forbid")
-    line: int
-    account: int
+    line: Id
+    account: Id
     name: str
-    owner: int | None = None
+    owner: Id | None = None
     stage: Stage = Stage.LEAD
     amount: Decimal = Decimal(0)
     currency: str = "CNY"
-    expected_close: date | None = None
+    expected_close: Day | None = None
     forecast_category: ForecastCategory | None = None
     product_lines: str = ""
     external_id: str | None = None
@@ -166,19 +178,19 @@ class OpportunityPatch(Schema):
     """Fields to change; a new ``stage`` is recorded in the stage history."""
 
     model_config = ConfigDict(extra="forbid")
-    account: int | None = None
+    account: Id | None = None
     name: str | None = None
-    owner: int | None = None
+    owner: Id | None = None
     stage: Stage | None = None
     amount: Decimal | None = None
     currency: str | None = None
-    expected_close: date | None = None
+    expected_close: Day | None = None
     forecast_category: ForecastCategory | None = None
     product_lines: str | None = None
     external_id: str | None = None
     # The version the caller read (OpportunityOut.version): a save based on an older one is
     # refused with 409 instead of overwriting someone else's change. Omitted: no check.
-    version: int | None = Field(default=None, ge=1)
+    version: int | None = Field(default=None, ge=1, le=MAX_INT)
 
 
 def _leads(request: HttpRequest) -> QuerySet[Lead]:
@@ -212,17 +224,17 @@ def list_leads(request: HttpRequest, filters: Query[LeadFilters]):  # type: igno
 @router.get(
     "/leads/{lead_id}", response={200: LeadOut, **READ_ERRORS}, summary="A lead", tags=["pipeline"]
 )
-def get_lead(request: HttpRequest, lead_id: int) -> Lead:
+def get_lead(request: HttpRequest, lead_id: Id) -> Lead:
     return visible_or_404(_leads(request), lead_id)
 
 
 @router.post(
     "/leads", response={201: LeadOut, **WRITE_ERRORS}, summary="Create a lead", tags=["pipeline"]
 )
-def create_lead(request: HttpRequest, body: LeadIn) -> tuple[int, Lead]:
+def create_lead(request: HttpRequest, body: LeadIn) -> Status[Lead]:
     form = validated_form(LeadForm, user=caller(request), body=body.dict())
     lead = through_service(lambda: lead_create(**form.cleaned_data))
-    return 201, visible_or_404(_leads(request), lead.pk)
+    return Status(201, visible_or_404(_leads(request), lead.pk))
 
 
 @router.patch(
@@ -231,7 +243,7 @@ def create_lead(request: HttpRequest, body: LeadIn) -> tuple[int, Lead]:
     summary="Change a lead",
     tags=["pipeline"],
 )
-def update_lead(request: HttpRequest, lead_id: int, body: LeadPatch) -> Lead:
+def update_lead(request: HttpRequest, lead_id: Id, body: LeadPatch) -> Lead:
     lead = visible_or_404(_leads(request), lead_id)
     form = validated_form(
         LeadForm, user=caller(request), body=body.dict(exclude_unset=True), instance=lead
@@ -270,7 +282,7 @@ def list_opportunities(request: HttpRequest, filters: Query[OpportunityFilters])
     summary="An opportunity with its stage history",
     tags=["pipeline"],
 )
-def get_opportunity(request: HttpRequest, opportunity_id: int) -> Opportunity:
+def get_opportunity(request: HttpRequest, opportunity_id: Id) -> Opportunity:
     return visible_or_404(_opportunities(request), opportunity_id)
 
 
@@ -280,7 +292,7 @@ def get_opportunity(request: HttpRequest, opportunity_id: int) -> Opportunity:
     summary="Create an opportunity",
     tags=["pipeline"],
 )
-def create_opportunity(request: HttpRequest, body: OpportunityIn) -> tuple[int, Opportunity]:
+def create_opportunity(request: HttpRequest, body: OpportunityIn) -> Status[Opportunity]:
     """Validated like the web form; without ``forecast_category`` it follows the stage."""
     user = caller(request)
     data = body.dict()
@@ -292,7 +304,7 @@ def create_opportunity(request: HttpRequest, body: OpportunityIn) -> tuple[int, 
     if derive:
         fields["forecast_category"] = None  # the service derives it from the stage
     deal = through_service(lambda: opportunity_create(by=user, **fields))
-    return 201, visible_or_404(_opportunities(request), deal.pk)
+    return Status(201, visible_or_404(_opportunities(request), deal.pk))
 
 
 @router.patch(
@@ -302,7 +314,7 @@ def create_opportunity(request: HttpRequest, body: OpportunityIn) -> tuple[int, 
     tags=["pipeline"],
 )
 def update_opportunity(
-    request: HttpRequest, opportunity_id: int, body: OpportunityPatch
+    request: HttpRequest, opportunity_id: Id, body: OpportunityPatch
 ) -> Opportunity:
     user = caller(request)
     deal = visible_or_404(_opportunities(request), opportunity_id)

@@ -16,7 +16,7 @@ from django.http import HttpRequest
 from ninja import Query, Router, Schema
 from ninja.pagination import paginate
 
-from salesmesh.api.common import PAGING, READ_ERRORS, Paging, caller, visible_or_404
+from salesmesh.api.common import PAGING, READ_ERRORS, Id, Paging, Text, caller, visible_or_404
 from salesmesh.org.models import Paradigm
 from salesmesh.planning.models import PlanStatus, PlanVersion
 from salesmesh.planning.selectors import lines_managed_by
@@ -72,9 +72,9 @@ class PlanVersionDetailOut(PlanVersionOut):
 
 
 class PlanFilters(Schema):
-    line: str | None = None
+    line: Text | None = None
     status: PlanStatus | None = None
-    period: str | None = None
+    period: Text | None = None
 
 
 def _versions(request: HttpRequest) -> QuerySet[PlanVersion]:
@@ -123,5 +123,5 @@ def _targets(result: dict[str, Any]) -> list[TargetOut]:
     summary="A plan version with its targets by unit and person",
     tags=["plans"],
 )
-def get_plan(request: HttpRequest, plan_id: int) -> PlanVersion:
+def get_plan(request: HttpRequest, plan_id: Id) -> PlanVersion:
     return visible_or_404(_versions(request).defer(None).defer("assumptions"), plan_id)

@@ -11,7 +11,7 @@ from ninja import Query, Router, Schema
 from ninja.pagination import paginate
 
 from salesmesh.accounts.models import Attitude
-from salesmesh.api.common import PAGING, READ_ERRORS, Paging, caller, visible_or_404
+from salesmesh.api.common import PAGING, READ_ERRORS, Id, Paging, Text, caller, visible_or_404
 from salesmesh.org.models import Role
 from salesmesh.projects.models import (
     Milestone,
@@ -124,9 +124,9 @@ class ProjectDetailOut(ProjectOut):
 
 
 class ProjectFilters(Schema):
-    line: str | None = None
-    account: int | None = None
-    q: str | None = None
+    line: Text | None = None
+    account: Id | None = None
+    q: Text | None = None
 
 
 def _projects(request: HttpRequest) -> QuerySet[Project]:
@@ -153,7 +153,7 @@ def list_projects(request: HttpRequest, filters: Query[ProjectFilters]):  # type
     summary="A project with all its parts",
     tags=["projects"],
 )
-def get_project(request: HttpRequest, project_id: int) -> Project:
+def get_project(request: HttpRequest, project_id: Id) -> Project:
     """The project and its parts in a fixed number of queries, parts in a stable order."""
     return visible_or_404(
         _projects(request).prefetch_related(

@@ -11,13 +11,24 @@ naming it, since a script that asked for it should know it did not happen.
 from __future__ import annotations
 
 from collections.abc import Callable
+from datetime import UTC, date, datetime
 from typing import Any
 
 from django.core.exceptions import ValidationError
 from django.db.models import Model
+from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from salesmesh.api.common import Conflict, InvalidInput, invalid
+from salesmesh.api.common import (
+    MAX_DAY,
+    MAX_INT,
+    MIN_DAY,
+    MIN_INT,
+    Conflict,
+    InvalidInput,
+    invalid,
+    out_of_range_message,
+)
 from salesmesh.audit.locking import StaleObject
 from salesmesh.org.models import User
 from salesmesh.records.forms import RecordForm
@@ -29,6 +40,30 @@ def _initial_data(
     """The record's current values as form data (what an unchanged web form would post)."""
     blank = form_class(instance=instance, user=user, **extra)
     return {name: blank[name].value() for name in blank.fields}
+
+
+def _storable(name: str, value: Any) -> tuple[Any, dict[str, str] | None]:
+    """The value as the database can hold it, or the error naming its field.
+
+    Integers past 64 bits, days before ``MIN_DAY`` or after ``MAX_DAY``; a moment goes on in UTC
+    (an offset PostgreSQL cannot store, up to ±24 h, is as valid as any other).
+    """
+    values = value if isinstance(value, list | tuple) else [value]
+    for item in values:
+        if isinstance(item, bool):
+            continue
+        if isinstance(item, int) and item > MAX_INT:
+            message = _("Ensure this value is less than or equal to %(limit_value)s.")
+            return value, {"field": name, "message": message % {"limit_value": MAX_INT}}
+        if isinstance(item, int) and item < MIN_INT:
+            message = _("Ensure this value is greater than or equal to %(limit_value)s.")
+            return value, {"field": name, "message": message % {"limit_value": MIN_INT}}
+        day = item.date() if isinstance(item, datetime) else item
+        if isinstance(day, date) and not MIN_DAY <= day <= MAX_DAY:
+            return value, {"field": name, "message": out_of_range_message()}
+    if isinstance(value, datetime) and timezone.is_aware(value):
+        return value.astimezone(UTC), None
+    return value, None
 
 
 def validated_form(
@@ -57,15 +92,22 @@ def validated_form(
         and probe.fields[name].disabled
         and body[name] != probe[name].value()
     ]
-    errors = [
-        {"field": name, "message": _("This field cannot be changed here.")} for name in unknown
-    ] + [
-        {
-            "field": name,
-            "message": _("You may not change this field: only a manager or an administrator can."),
-        }
-        for name in refused
-    ]
+    storable = {name: _storable(name, value) for name, value in body.items()}
+    body = {name: value for name, (value, _error) in storable.items()}
+    too_large = [error for _value, error in storable.values() if error]
+    errors = (
+        [{"field": name, "message": _("This field cannot be changed here.")} for name in unknown]
+        + too_large
+        + [
+            {
+                "field": name,
+                "message": _(
+                    "You may not change this field: only a manager or an administrator can."
+                ),
+            }
+            for name in refused
+        ]
+    )
     if errors:
         raise InvalidInput(errors)
     form = form_class({**current, **body}, instance=instance, user=user, **extra)
