@@ -16,6 +16,7 @@ from salesmesh.api.alerts import router as alerts_router
 from salesmesh.api.common import install_invalid_handler
 from salesmesh.api.errors import install_error_handlers
 from salesmesh.api.forecast import router as forecast_router
+from salesmesh.api.history import router as history_router
 from salesmesh.api.imports import router as imports_router
 from salesmesh.api.mesh import router as mesh_router
 from salesmesh.api.org import router as org_router
@@ -46,6 +47,7 @@ api.add_router("", pipeline_router)
 api.add_router("", activities_router)
 api.add_router("", projects_router)
 api.add_router("", imports_router)
+api.add_router("", history_router)
 # These add their operations to the plans, projects and activities routers above when
 # imported (a path's methods must share one router: one URL pattern answers them all).
 WRITES_ON_READ_ROUTERS = (plan_writes, project_writes, request_writes)
