@@ -30,6 +30,7 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import resource
 import secrets
 import shutil
 import socket
@@ -159,6 +160,30 @@ def start_server(
     ]
     with log.open("ab") as sink:
         return subprocess.Popen(command, env=env, stdout=sink, stderr=sink)  # noqa: S603
+
+
+def process_tree_cpu(root: int) -> float:
+    """CPU seconds (user + system) used so far by a process and its live descendants."""
+    ticks = os.sysconf("SC_CLK_TCK")
+    parents: dict[int, int] = {}
+    used: dict[int, float] = {}
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            text = stat.read_text()
+        except OSError:  # the process ended meanwhile
+            continue
+        # The command name (field 2) may hold spaces: fields are counted after its ")".
+        fields = text[text.rindex(")") + 2 :].split()
+        pid = int(stat.parent.name)
+        parents[pid] = int(fields[1])
+        used[pid] = (int(fields[11]) + int(fields[12])) / ticks
+    tree, frontier = {root}, [root]
+    while frontier:
+        parent = frontier.pop()
+        children = [pid for pid, ppid in parents.items() if ppid == parent and pid not in tree]
+        tree.update(children)
+        frontier.extend(children)
+    return sum(used.get(pid, 0.0) for pid in tree)
 
 
 def stop_server(server: subprocess.Popen[bytes]) -> None:
@@ -338,10 +363,17 @@ def main() -> int:
             "WARNING",
         ]
         started = time.perf_counter()
+        server_cpu = process_tree_cpu(server.pid)
+        children_cpu = resource.getrusage(resource.RUSAGE_CHILDREN)
         # Locust exits 1 when a request failed: that is a result (reported below), not a crash.
         subprocess.run(command, cwd=ROOT, env=env, check=False, stdout=subprocess.DEVNULL)  # noqa: S603
         elapsed = time.perf_counter() - started
         load_after = os.getloadavg()
+        server_cpu = process_tree_cpu(server.pid) - server_cpu
+        after = resource.getrusage(resource.RUSAGE_CHILDREN)
+        locust_cpu = (after.ru_utime + after.ru_stime) - (
+            children_cpu.ru_utime + children_cpu.ru_stime
+        )
         if not samples_file.exists():
             raise SystemExit("locust wrote no samples: it crashed (its output is above)")
         samples = json.loads(samples_file.read_text())
@@ -350,10 +382,13 @@ def main() -> int:
 
         groups, names = summarise(samples)
         total = sum(row.requests for row in groups)
+        cores = os.cpu_count() or 1
         print(
             f"\n{total} requests in {elapsed:.0f} s ({total / elapsed:.1f}/s); load average "
-            f"{load_before[0]:.1f} before, {load_after[0]:.1f} after; "
-            f"{_sign_in_record(env)}\n"
+            f"{load_before[0]:.1f} before, {load_after[0]:.1f} after ({cores} cores)\n"
+            f"CPU: the server {server_cpu:.0f} s ({server_cpu * 1000 / total:.0f} ms a request, "
+            f"{server_cpu / elapsed / cores:.0%} of the cores), locust {locust_cpu:.0f} s "
+            f"({locust_cpu / elapsed / cores:.0%})\n{_sign_in_record(env)}\n"
         )
         _table(groups, "group", 10)
         print()
