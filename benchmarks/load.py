@@ -162,8 +162,8 @@ def start_server(
         return subprocess.Popen(command, env=env, stdout=sink, stderr=sink)  # noqa: S603
 
 
-def process_tree_cpu(root: int) -> float:
-    """CPU seconds (user + system) used so far by a process and its live descendants."""
+def _processes() -> tuple[dict[int, int], dict[int, float]]:
+    """(parent of each process, CPU seconds it used so far: user + system) from /proc."""
     ticks = os.sysconf("SC_CLK_TCK")
     parents: dict[int, int] = {}
     used: dict[int, float] = {}
@@ -177,6 +177,27 @@ def process_tree_cpu(root: int) -> float:
         pid = int(stat.parent.name)
         parents[pid] = int(fields[1])
         used[pid] = (int(fields[11]) + int(fields[12])) / ticks
+    return parents, used
+
+
+def database_cpu(name: str) -> dict[int, float]:
+    """CPU seconds so far of each PostgreSQL backend serving database ``name``."""
+    _parents, used = _processes()
+    found = {}
+    for pid, seconds in used.items():
+        try:
+            title = Path(f"/proc/{pid}/cmdline").read_bytes().replace(b"\0", b" ").decode()
+        except (OSError, UnicodeDecodeError):
+            continue
+        # A backend's title: "postgres: 15/main: user database 127.0.0.1(port) state".
+        if title.startswith("postgres:") and f" {name} " in title:
+            found[pid] = seconds
+    return found
+
+
+def process_tree_cpu(root: int) -> float:
+    """CPU seconds (user + system) used so far by a process and its live descendants."""
+    parents, used = _processes()
     tree, frontier = {root}, [root]
     while frontier:
         parent = frontier.pop()
@@ -364,12 +385,19 @@ def main() -> int:
         ]
         started = time.perf_counter()
         server_cpu = process_tree_cpu(server.pid)
+        db_before = database_cpu(database) if database else {}
         children_cpu = resource.getrusage(resource.RUSAGE_CHILDREN)
         # Locust exits 1 when a request failed: that is a result (reported below), not a crash.
         subprocess.run(command, cwd=ROOT, env=env, check=False, stdout=subprocess.DEVNULL)  # noqa: S603
         elapsed = time.perf_counter() - started
         load_after = os.getloadavg()
         server_cpu = process_tree_cpu(server.pid) - server_cpu
+        # Backends that ended during the run are missed; the app keeps its connections open.
+        db_cpu = (
+            sum(s - db_before.get(pid, 0.0) for pid, s in database_cpu(database).items())
+            if database
+            else 0.0
+        )
         after = resource.getrusage(resource.RUSAGE_CHILDREN)
         locust_cpu = (after.ru_utime + after.ru_stime) - (
             children_cpu.ru_utime + children_cpu.ru_stime
@@ -387,8 +415,10 @@ def main() -> int:
             f"\n{total} requests in {elapsed:.0f} s ({total / elapsed:.1f}/s); load average "
             f"{load_before[0]:.1f} before, {load_after[0]:.1f} after ({cores} cores)\n"
             f"CPU: the server {server_cpu:.0f} s ({server_cpu * 1000 / total:.0f} ms a request, "
-            f"{server_cpu / elapsed / cores:.0%} of the cores), locust {locust_cpu:.0f} s "
-            f"({locust_cpu / elapsed / cores:.0%})\n{_sign_in_record(env)}\n"
+            f"{server_cpu / elapsed / cores:.0%} of the cores), "
+            + (f"PostgreSQL {db_cpu:.0f} s ({db_cpu / elapsed / cores:.0%}), " if database else "")
+            + f"locust {locust_cpu:.0f} s ({locust_cpu / elapsed / cores:.0%})\n"
+            f"{_sign_in_record(env)}\n"
         )
         _table(groups, "group", 10)
         print()
