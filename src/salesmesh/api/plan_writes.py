@@ -97,14 +97,7 @@ def create_plan(request: HttpRequest, body: PlanDraftIn) -> Status[PlanVersion]:
     form = PlanEditorForm({"assumptions": body.assumptions, "note": body.note})
     if not form.is_valid():
         raise invalid(form)
-    try:
-        document = plan_document_for(line=line, assumptions=form.cleaned_data["assumptions"])
-    except OverflowError as error:
-        # ``fiscal_year_start_month: .inf`` overflows int() while the document is completed
-        # (planning.documents._period_start catches only ValueError and TypeError).
-        raise InvalidInput(
-            [{"field": "assumptions", "message": _("A number in the assumptions is too large.")}]
-        ) from error
+    document = plan_document_for(line=line, assumptions=form.cleaned_data["assumptions"])
     try:
         report = run_document(document)
     except PlanFileError as error:
