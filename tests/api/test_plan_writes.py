@@ -231,6 +231,10 @@ def test_the_head_approves_the_line_manager_s_draft(pworld):
     )
     assert body["approved_at"]
     assert history(version["id"])[-1] == ("status", "draft", "approved", head.pk, "api")
+    # The reads carry the version too, so a client that listed plans can approve with it.
+    listed = signed_in(pworld, "head").get("/api/plans").json()["items"]
+    assert {(v["id"], v["version"]) for v in listed} == {(version["id"], 2)}
+    assert signed_in(pworld, "head").get(url.removesuffix("/approve")).json()["version"] == 2
 
 
 def test_approving_supersedes_the_approved_version_and_both_moves_are_audited(pworld):

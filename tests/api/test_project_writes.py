@@ -303,6 +303,9 @@ def test_two_clients_edit_the_same_milestone_the_second_gets_409_and_one_change(
         (None, "2025-09-03", rworld.users["alice"].pk)
     ]
     # Read again, the second client's save goes through.
+    # Reading the project shows the milestone's new version as well.
+    parts = second.get(f"/api/projects/{project.pk}").json()["milestones"]
+    assert {m["id"]: m["version"] for m in parts}[milestone.pk] == 2
     again = send(second, "patch", url, {"actual_date": "2025-09-20", "version": 2})
     assert again.status_code == 200, again.content
     assert AuditEntry.objects.filter(object_id=milestone.pk, field="actual_date").count() == 2

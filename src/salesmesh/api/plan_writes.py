@@ -43,11 +43,6 @@ from salesmesh.planning.selectors import can_approve, lines_managed_by
 from salesmesh.planning.services import plan_version_approve, plan_version_save
 
 
-class VersionedPlanOut(PlanVersionDetailOut):
-    # Send it back to approve: a change made meanwhile (another approval) answers 409.
-    version: int
-
-
 class PlanDraftIn(Schema):
     """A new draft of a line's plan for the period the document names."""
 
@@ -63,7 +58,7 @@ class PlanDraftIn(Schema):
 
 class PlanApproveIn(Schema):
     model_config = ConfigDict(extra="forbid")
-    # The version the caller read (VersionedPlanOut.version): approving a plan someone
+    # The version the caller read (PlanVersionOut.version): approving a plan someone
     # changed since is refused with 409. Omitted: no check (as a script on the web).
     version: int | None = Field(default=None, ge=1)
 
@@ -84,7 +79,7 @@ def _versions(request: HttpRequest) -> QuerySet[PlanVersion]:
 
 @router.post(
     "/plans",
-    response={201: VersionedPlanOut, **WRITE_ERRORS},
+    response={201: PlanVersionDetailOut, **WRITE_ERRORS},
     summary="Save a draft plan version from a plan document",
     tags=["plans"],
 )
@@ -143,7 +138,7 @@ def get_plan_assumptions(request: HttpRequest, plan_id: int) -> PlanAssumptionsO
 
 @router.post(
     "/plans/{plan_id}/approve",
-    response={200: VersionedPlanOut, **WRITE_ERRORS},
+    response={200: PlanVersionDetailOut, **WRITE_ERRORS},
     summary="Approve a draft plan version (someone above the line; locks it)",
     tags=["plans"],
 )

@@ -38,6 +38,8 @@ class PlanVersionOut(Schema):
     created_at: datetime
     approved_by_id: int | None
     approved_at: datetime | None
+    # Send it back to approve: a change made meanwhile (another approval) answers 409.
+    version: int
 
     @staticmethod
     def resolve_line(version: PlanVersion) -> str:

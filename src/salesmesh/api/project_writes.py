@@ -107,11 +107,6 @@ class ProjectPatch(Schema):
     contract_value: Decimal | None = None
 
 
-class VersionedMilestoneOut(MilestoneOut):
-    # Send it back with a PATCH: a change made meanwhile by someone else answers 409.
-    version: int
-
-
 class MilestoneIn(Schema):
     """A new milestone of the project and the milestones (of the same project) it follows."""
 
@@ -136,7 +131,7 @@ class MilestonePatch(Schema):
     revenue_kind: RevenueKind | None = None
     owning_role: OwningRole | None = None
     depends_on: list[MilestoneId] | None = None
-    # The version the caller read (VersionedMilestoneOut.version): a save based on an older
+    # The version the caller read (MilestoneOut.version): a save based on an older
     # one is refused with 409 instead of overwriting someone else's change. Omitted: no check.
     version: int | None = Field(default=None, ge=1)
 
@@ -273,7 +268,7 @@ def update_project(request: HttpRequest, project_id: int, body: ProjectPatch) ->
 
 @router.get(
     "/milestones/{milestone_id}",
-    response={200: VersionedMilestoneOut, **READ_ERRORS},
+    response={200: MilestoneOut, **READ_ERRORS},
     summary="A milestone with its version (for a locked update)",
     tags=["projects"],
 )
@@ -283,7 +278,7 @@ def get_milestone(request: HttpRequest, milestone_id: int) -> Milestone:
 
 @router.post(
     "/projects/{project_id}/milestones",
-    response={201: VersionedMilestoneOut, **WRITE_ERRORS},
+    response={201: MilestoneOut, **WRITE_ERRORS},
     summary="Add a milestone to a project",
     tags=["projects"],
 )
@@ -303,7 +298,7 @@ def create_milestone(request: HttpRequest, project_id: int, body: MilestoneIn) -
 
 @router.patch(
     "/milestones/{milestone_id}",
-    response={200: VersionedMilestoneOut, **WRITE_ERRORS},
+    response={200: MilestoneOut, **WRITE_ERRORS},
     summary="Change a milestone (locked by its version; dates and share audited)",
     tags=["projects"],
 )

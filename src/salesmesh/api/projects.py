@@ -50,6 +50,8 @@ class MilestoneOut(Schema):
     revenue_kind: str
     owning_role: OwningRole
     depends_on: list[int]
+    # Send it back with a PATCH: a change made meanwhile by someone else answers 409.
+    version: int
 
     @staticmethod
     def resolve_depends_on(milestone: Milestone) -> list[int]:
