@@ -20,8 +20,10 @@ Steps, each timed and printed:
 
 Then a table per group of requests — lists, details, dashboards, sign-in — with the count,
 failures, median, p95 and p99 (ms), the issue's budget (p95 < 300 ms for lists and details,
-< 800 ms for dashboards, no failures) and whether it holds; then the slowest request names
-and any failures. Nothing is asserted: the exit status is non-zero only when a step crashes.
+< 800 ms for dashboards, no failures) and whether it holds, for the whole run and again for
+the part after the last user signed in (the ramp-up's Argon2 password checks over); then
+the slowest request names, any failures, and the CPU the server, the database and locust
+used. Nothing is asserted: the exit status is non-zero only when a step crashes.
 Locust runs on the same machine as the server, so it takes a share of the same cores.
 """
 
@@ -251,10 +253,13 @@ def _row(label: str, samples: list[tuple[float, bool]], budget: float | None) ->
 
 
 def summarise(samples: list[list[Any]]) -> tuple[list[Row], list[Row]]:
-    """(one row per group, one row per request name) from locust's raw samples."""
+    """(one row per group, one row per request name) from locust's raw samples.
+
+    A sample is ``[name, milliseconds, ok, start]`` (start in epoch seconds, unused here).
+    """
     by_group: dict[str, list[tuple[float, bool]]] = defaultdict(list)
     by_name: dict[str, list[tuple[float, bool]]] = defaultdict(list)
-    for name, elapsed, ok in samples:
+    for name, elapsed, ok, *_start in samples:
         group = name.split(":", 1)[0]
         by_group[group].append((elapsed, ok))
         by_name[name].append((elapsed, ok))
@@ -262,6 +267,18 @@ def summarise(samples: list[list[Any]]) -> tuple[list[Row], list[Row]]:
     groups = [_row(g, by_group[g], BUDGETS.get(g)) for g in order]
     names = [_row(n, s, BUDGETS.get(n.split(":", 1)[0])) for n, s in by_name.items()]
     return groups, sorted(names, key=lambda row: row.p95, reverse=True)
+
+
+def after_sign_in(samples: list[list[Any]]) -> tuple[list[list[Any]], float]:
+    """The samples that started after the last user had signed in, and when that was.
+
+    Signing in is the ramp-up: every user's Argon2 password check lands in the first
+    seconds. The steady state is what the users do once all of them are in.
+    """
+    first = min(sample[3] for sample in samples)
+    ends = [start + ms / 1000 for name, ms, _ok, start in samples if name == "auth: sign in"]
+    signed_in = max(ends, default=first)
+    return [sample for sample in samples if sample[3] >= signed_in], signed_in - first
 
 
 def _table(rows: list[Row], first: str, width: int) -> None:
@@ -421,6 +438,11 @@ def main() -> int:
             f"{_sign_in_record(env)}\n"
         )
         _table(groups, "group", 10)
+        steady, ramp_up = after_sign_in(samples)
+        if steady:
+            steady_groups, _names = summarise(steady)
+            print(f"\nafter the last sign-in ({ramp_up:.0f} s into the run):")
+            _table(steady_groups, "group", 10)
         print()
         _table(names[: args.names], "slowest request names (by p95)", 44)
         failures = _failures(csv_prefix)

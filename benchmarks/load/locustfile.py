@@ -10,9 +10,9 @@ users: 4 × head, 1 × admin, 6 × the SMB manager, 14 × rep, 5 × SDR, 5 × BD
 ``scenario.TASKS`` with a think time between them, and signs out when stopped. Half of the
 users ask for Chinese pages, half for English.
 
-``--samples FILE`` writes every request's name, time and outcome to FILE as JSON when
-locust quits, so the harness can compute percentiles per group of names (locust's own
-statistics are per name).
+``--samples FILE`` writes every request's name, time (ms), outcome and start (epoch
+seconds) to FILE as JSON when locust quits, so the harness can compute percentiles per
+group of names (locust's own statistics are per name).
 """
 
 from __future__ import annotations
@@ -42,7 +42,7 @@ DEFAULT_THINK = (1.0, 5.0)
 LANGUAGES = ("zh-CN,zh;q=0.9,en;q=0.8", "en-US,en;q=0.9")
 
 _user_numbers = itertools.count()
-_samples: list[tuple[str, float, bool]] = []
+_samples: list[tuple[str, float, bool, float]] = []
 
 
 @events.init_command_line_parser.add_listener
@@ -56,8 +56,14 @@ def _options(parser: Any) -> None:
 
 
 @events.request.add_listener
-def _record(name: str, response_time: float, exception: BaseException | None, **_: Any) -> None:
-    _samples.append((name, response_time, exception is None))
+def _record(
+    name: str,
+    response_time: float,
+    exception: BaseException | None,
+    start_time: float,
+    **_: Any,
+) -> None:
+    _samples.append((name, response_time, exception is None, start_time))
 
 
 @events.quitting.add_listener

@@ -20,7 +20,7 @@ from types import ModuleType
 from typing import Any
 
 import pytest
-from benchmarks.load import BUDGETS, summarise
+from benchmarks.load import BUDGETS, after_sign_in, summarise
 from django.test import Client
 from django.utils import timezone
 
@@ -231,11 +231,11 @@ def test_a_refused_sign_in_is_a_failure(demo_year: None) -> None:
 
 
 def test_the_report_applies_each_groups_budget() -> None:
-    fast = [["list: records/accounts", 10.0 + i, True] for i in range(100)]
-    slow_dashboard = [["dashboard: mesh", 900.0, True]] * 10
+    fast = [["list: records/accounts", 10.0 + i, True, 1000.0 + i] for i in range(100)]
+    slow_dashboard = [["dashboard: mesh", 900.0, True, 1000.0]] * 10
     failed_detail = [
-        ["detail: records/accounts", 5.0, True],
-        ["detail: records/accounts", 5.0, False],
+        ["detail: records/accounts", 5.0, True, 1000.0],
+        ["detail: records/accounts", 5.0, False, 1000.0],
     ]
     groups, names = summarise([*fast, *slow_dashboard, *failed_detail])
 
@@ -248,6 +248,20 @@ def test_the_report_applies_each_groups_budget() -> None:
     assert by_label["detail"].failures == 1
     assert by_label["detail"].verdict == "NO"  # fast, but a request failed
     assert names[0].label == "dashboard: mesh"  # slowest first
+
+
+def test_the_steady_state_starts_when_the_last_user_has_signed_in() -> None:
+    samples = [
+        ["auth: sign in", 500.0, True, 100.0],
+        ["list: records/accounts", 50.0, True, 100.2],  # while others still sign in
+        ["auth: sign in", 2000.0, True, 101.0],  # the last one ends at 103.0
+        ["list: records/accounts", 40.0, True, 103.5],
+        ["auth: sign out", 30.0, True, 160.0],
+    ]
+    steady, ramp_up = after_sign_in(samples)
+
+    assert ramp_up == pytest.approx(3.0)
+    assert [sample[3] for sample in steady] == [103.5, 160.0]
 
 
 def test_the_locustfile_loads() -> None:
