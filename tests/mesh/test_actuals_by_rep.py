@@ -132,3 +132,32 @@ def test_queries_are_fixed_and_ids_save_one(world: World) -> None:
 
     # The reps, then won deals, stage entries, leads, behaviours.
     assert (len(default.captured_queries), len(given.captured_queries)) == (5, 4)
+
+
+def _statements(world: World, reps: list[int]) -> tuple[list[tuple[str, int]], dict[int, object]]:
+    """Each statement's text and number of parameters, and the result."""
+    captured: list[tuple[str, int]] = []
+
+    def capture(execute, sql, params, many, context):  # type: ignore[no-untyped-def]
+        captured.append((sql, len(params)))
+        return execute(sql, params, many, context)
+
+    with connection.execute_wrapper(capture):
+        result = by_rep(world, reps=reps)
+    return captured, dict(result)
+
+
+def test_the_reps_are_one_array_on_postgresql_and_literals_on_sqlite(world: World) -> None:
+    two = [world.ann.pk, world.bo.pk]
+    many = [*two, *range(10_000, 10_040)]  # forty ids of nobody
+    small, few = _statements(world, two)
+    large, more = _statements(world, many)
+    assert {pk: more[pk] for pk in two} == few == {world.ann.pk: ANN, world.bo.pk: BO}
+    assert len(small) == len(large) == 4
+    if connection.vendor == "postgresql":
+        # The same four statements whatever the number of reps: psycopg parses each once.
+        assert large == small
+    else:
+        # SQLite's planner reads the list: each list of reps grows by the forty ids (the
+        # leads' statement has two, one per half of its OR).
+        assert [n - m for (_, n), (_, m) in zip(large, small, strict=True)] == [40, 40, 80, 40]

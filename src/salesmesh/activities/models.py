@@ -216,12 +216,15 @@ class ActivityDailyRollup(models.Model):
             models.Index(
                 fields=["attempts"], condition=models.Q(attempts=0), name="daily_rollup_empty"
             ),
-            # The key and the counts: the board and the mesh sum a line's reps over a
-            # period from this index alone, never visiting the table (half the time for
-            # 1,000 reps × a quarter on SQLite and PostgreSQL, benchmarks/mesh.py).
-            # Fields rather than ``include``, which SQLite would ignore.
+            # The key and the counts: the board and the mesh sum a line's reps' calls and
+            # visits over a period from this index alone, never visiting the table (half
+            # the time for 1,000 reps × a quarter on SQLite and PostgreSQL,
+            # benchmarks/mesh.py). The type before the day: a sum of two types reads their
+            # two ranges, not the other five types' rows in between (SQLite 23 → 17 ms for
+            # a quarter). Sums over every type use the key's own index. Fields rather than
+            # ``include``, which SQLite would ignore.
             models.Index(
-                fields=["person", "day", "type", "attempts", "reached"],
+                fields=["person", "type", "day", "attempts", "reached"],
                 name="daily_rollup_counts",
             ),
         ]

@@ -100,7 +100,16 @@ class Lead(models.Model):
         ]
         indexes = [
             models.Index(fields=["line", "source", "created_on"], name="lead_line_source_day"),
-            models.Index(fields=["owner", "created_on"], name="lead_owner_day"),
+            # A rep's (or a whole line's reps') leads created, and qualified, in a window:
+            # the mesh counts both by source, each half one range of an owner index that
+            # holds every column it reads (activities.indicators.probability_actuals_by_rep).
+            models.Index(
+                fields=["owner", "created_on", "source", "qualified_on"], name="lead_owner_day"
+            ),
+            models.Index(
+                fields=["owner", "qualified_on", "created_on", "source"],
+                name="lead_owner_qualified",
+            ),
         ]
 
     def __str__(self) -> str:
@@ -213,6 +222,9 @@ class OpportunityStageChange(models.Model):
         indexes = [
             models.Index(fields=["opportunity", "changed_at"], name="stage_change_opp_time"),
             models.Index(fields=["to_stage", "changed_at"], name="stage_change_stage_time"),
+            # Every stage move of a window (the mesh's stage entries, whatever the stage):
+            # read by time, then joined to the deals' owners.
+            models.Index(fields=["changed_at"], name="stage_change_time"),
         ]
 
     def __str__(self) -> str:
