@@ -12,14 +12,16 @@
   activity table's secondary indexes and foreign keys dropped for the load and rebuilt
   after it (an offline bulk load; the schema ends as the migrations made it);
 * both rollup tables rebuilt set-based from the activities by the app's own
-  ``rollups_rebuild`` (one ``INSERT … SELECT … GROUP BY`` per table), then a sample of
-  people and accounts checked against the app's own recount;
+  ``rollups_rebuild`` (one ``INSERT … SELECT … GROUP BY`` per table, the local day in SQL
+  on both databases), then a sample of people and accounts checked against the app's own
+  recount;
 * ``leads`` leads and ``opportunities`` deals with their stage history over the same year;
 * the line's probability plan for FY2026-Q2 (:data:`AS_OF` falls in it), drafted from the
   worked example with the org's 1,000 reps, saved and approved through the planning
   services;
 * planner statistics as each database would have them: ``VACUUM ANALYZE`` on PostgreSQL
-  (what autovacuum does after a load), none on SQLite (the app never runs ``ANALYZE``).
+  (what autovacuum does after a load), the app's sampled ``ANALYZE`` on SQLite (what its
+  imports and ``salesmesh migrate`` run, ``ops.statistics``).
 
 Every value comes from a seeded generator, so two runs build the same data. The timings
 of each step are returned (and kept in the database beside the dataset's shape, so a
@@ -447,60 +449,18 @@ def _activities(shape: Shape, world: _World, rng: np.random.Generator) -> None:
             )
 
 
-def _rollups(world: _World) -> dict[str, int]:
-    """Both rollup tables from the activities, set-based: one ``INSERT … SELECT`` each.
+def _rollups() -> dict[str, int]:
+    """Both rollup tables from the activities, set-based: the app's own ``rollups_rebuild``.
 
-    PostgreSQL: the app's own ``rollups_rebuild`` (its local day is ``AT TIME ZONE`` in
-    SQL). SQLite: ``rollups_rebuild`` would work too, but Django computes the local day
-    there with a Python function called once per row (≈ 80 µs a row on this machine: a
-    quarter of an hour for 10M), so the same two ``GROUP BY`` statements are written with
-    SQLite's own ``date(occurred_at, '+8 hours')`` — exact because the zone's offset is the
-    same on every day of the data, which is checked first — and the sample check below
-    compares the result with the app's recount. Rows are stored day by day, as the upserts
-    of a live system leave them.
+    One ``INSERT … SELECT … GROUP BY`` per table; on SQLite the local day is computed in SQL
+    (``rollup_audit._SqliteLocalDay``), on PostgreSQL with ``AT TIME ZONE``. The sample
+    check below compares the result with the app's recount, which computes the day with
+    Django's own truncation.
     """
-    from django.db import connection, transaction
-
     from salesmesh.activities.rollup_audit import rollups_rebuild
 
-    if _is_pg():
-        report = rollups_rebuild()
-        return {"daily_rollup_rows": report.daily_rows, "weekly_rollup_rows": report.weekly_rows}
-    offset = _fixed_offset_hours(world.working_days)
-    shift = f"{offset:+d} hours"
-    statements = (
-        "INSERT INTO activities_activitydailyrollup (person_id, day, type, attempts, reached) "
-        "SELECT person_id, date(occurred_at, %s), type, count(*), sum(reached) "
-        "FROM activities_activity GROUP BY 1, 2, 3 ORDER BY 2, 1, 3",
-        "INSERT INTO activities_accountweeklytouch (account_id, week_start, touches, reached) "
-        "SELECT account_id, date(occurred_at, %s, 'weekday 0', '-6 days'), count(*), "
-        "sum(reached) FROM activities_activity WHERE account_id IS NOT NULL GROUP BY 1, 2 "
-        "ORDER BY 2, 1",
-    )
-    rows = []
-    with transaction.atomic(), connection.cursor() as cursor:
-        for statement in statements:
-            cursor.execute(statement, [shift])
-            rows.append(cursor.rowcount)
-    return {"daily_rollup_rows": rows[0], "weekly_rollup_rows": rows[1]}
-
-
-def _fixed_offset_hours(days: Sequence[date]) -> int:
-    """The project time zone's UTC offset in whole hours, the same on every one of ``days``."""
-    from datetime import datetime, time
-
-    from django.utils import timezone
-
-    zone = timezone.get_default_timezone()
-    offsets = {datetime.combine(day, time(12), tzinfo=zone).utcoffset() for day in days}
-    if len(offsets) != 1:
-        raise RuntimeError(f"{zone} changes its UTC offset over the data: {sorted(offsets)}")
-    (offset,) = offsets
-    assert offset is not None  # noqa: S101 - an aware datetime has an offset
-    hours, rest = divmod(int(offset.total_seconds()), 3600)
-    if rest:
-        raise RuntimeError(f"{zone} is not a whole number of hours from UTC")
-    return hours
+    report = rollups_rebuild()
+    return {"daily_rollup_rows": report.daily_rows, "weekly_rollup_rows": report.weekly_rows}
 
 
 def verify_sample(world: _World, rng: np.random.Generator) -> int:
@@ -701,17 +661,22 @@ def _plan() -> dict[str, Any]:
 
 
 def _vacuum() -> None:
-    """PostgreSQL: ``VACUUM ANALYZE``, what autovacuum leaves after a load.
+    """Planner statistics as the app leaves them after a load.
 
-    Planner statistics, and the visibility map index-only scans need. SQLite is left as
-    the app leaves it: nothing there runs ``ANALYZE`` or ``PRAGMA optimize``, so its
-    planner works without statistics.
+    PostgreSQL: ``VACUUM ANALYZE``, what autovacuum leaves after a load (statistics, and
+    the visibility map index-only scans need). SQLite: the app's own sampled ``ANALYZE``
+    (``ops.statistics.refresh_planner_statistics``), which its imports, ``salesmesh
+    rollups --rebuild`` and every ``salesmesh migrate`` run.
     """
     from django.db import connection
+
+    from salesmesh.ops.statistics import refresh_planner_statistics
 
     if _is_pg():
         with connection.cursor() as cursor:
             cursor.execute("VACUUM ANALYZE")
+    else:
+        refresh_planner_statistics()
 
 
 def generate(shape: Shape, report: Callable[[str], None]) -> dict[str, Any]:
@@ -741,7 +706,7 @@ def generate(shape: Shape, report: Callable[[str], None]) -> dict[str, Any]:
         working_days=_working_days(AS_OF - timedelta(days=HISTORY_DAYS - 1), AS_OF),
     )
     step("activities", lambda: _activities(shape, world, rng))
-    notes.update(step("rollups", lambda: _rollups(world)))
+    notes.update(step("rollups", _rollups))
     notes["rollup_rows_checked"] = step("rollup check", lambda: verify_sample(world, rng))
     with transaction.atomic():
         step("leads", lambda: _leads(shape, world, rng))

@@ -8,6 +8,7 @@ from io import StringIO
 import pytest
 from django.core.management import call_command
 from django.core.management.base import CommandError
+from django.db import connection
 
 from salesmesh.activities.models import AccountWeeklyTouch, Activity, ActivityDailyRollup
 from salesmesh.activities.rollup_audit import DAILY, WEEKLY, rollups_rebuild, rollups_verify
@@ -133,3 +134,68 @@ def test_verify_outside_any_transaction_reads_one_snapshot():
 
     assert rollups_verify() == []
     call_command("rollups", "--verify", stdout=StringIO())
+
+
+def _tables() -> tuple[set[tuple[object, ...]], set[tuple[object, ...]]]:
+    return (
+        set(
+            ActivityDailyRollup.objects.values_list(
+                "person_id", "day", "type", "attempts", "reached"
+            )
+        ),
+        set(
+            AccountWeeklyTouch.objects.values_list("account_id", "week_start", "touches", "reached")
+        ),
+    )
+
+
+@pytest.mark.parametrize("zone", ["Asia/Shanghai", "Europe/Berlin", "America/St_Johns"])
+def test_rebuild_days_in_sql_match_the_zone_across_its_transitions(settings, zone):
+    """On SQLite the rebuild computes local days in SQL (no Python call per row).
+
+    Activities every 37 minutes over two days around each of 2026's clock changes (none in
+    Shanghai; Berlin's in March and October; St John's, half an hour off the hour), each
+    counted on the day and week the zone gives them as the maintained rollups count them.
+    """
+    settings.TIME_ZONE = zone
+    line = make_line()
+    person = make_user()
+    account = make_account(line, person)
+    instants = [
+        around + timedelta(minutes=37 * n)
+        for around in (
+            datetime(2026, 3, 7, tzinfo=UTC),  # St John's moves its clocks on 8 March
+            datetime(2026, 3, 28, tzinfo=UTC),  # Berlin on 29 March
+            datetime(2026, 10, 24, tzinfo=UTC),  # Berlin on 25 October
+            datetime(2026, 10, 31, tzinfo=UTC),  # St John's on 1 November
+        )
+        for n in range(2 * 24 * 60 // 37)
+    ]
+    activities_bulk_create(
+        rows=[
+            Activity(
+                person=person,
+                account=account,
+                type=("call", "visit")[n % 2],
+                occurred_at=at,
+                reached=n % 3 == 0,
+            )
+            for n, at in enumerate(instants)
+        ]
+    )
+    maintained = _tables()
+    statements: list[str] = []
+
+    def capture(execute, sql, params, many, context):  # type: ignore[no-untyped-def]
+        statements.append(sql)
+        return execute(sql, params, many, context)
+
+    with connection.execute_wrapper(capture):
+        rollups_rebuild()
+
+    assert _tables() == maintained
+    assert rollups_verify() == []
+    if connection.vendor == "sqlite":
+        # Django's per-row local day is a Python function SQLite calls for every row.
+        assert not any("django_datetime_cast_date" in sql for sql in statements)
+        assert any("CASE WHEN" in sql for sql in statements) is (zone != "Asia/Shanghai")

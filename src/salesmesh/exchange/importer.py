@@ -48,6 +48,7 @@ from salesmesh.exchange.writers import (
     StageHistoryWriter,
     Writer,
 )
+from salesmesh.ops.statistics import refresh_planner_statistics
 from salesmesh.org.models import User
 
 logger = logging.getLogger(__name__)
@@ -229,6 +230,9 @@ def import_table(
             % {"error": type(error).__name__},
         )
     outcome.committed = commit and outcome.ok
+    if outcome.committed and (outcome.created or outcome.updated):
+        # A table may have grown by a large factor at once: SQLite plans from statistics.
+        refresh_planner_statistics()
     if not outcome.ok:
         # A refused import does nothing; a dry run's counts say what a commit would do.
         outcome.created = outcome.updated = outcome.unchanged = 0

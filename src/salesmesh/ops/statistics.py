@@ -1,0 +1,55 @@
+"""SQLite's query-planner statistics, refreshed after migrate, imports and rollup rebuilds.
+
+SQLite plans a query from the indexes alone unless ``ANALYZE`` has stored statistics
+(``sqlite_stat1``: rows per table, rows per key prefix of each index), and nothing refreshes
+them by itself. Without them it guesses, and guesses wrong as tables grow: over 10M
+activities (benchmarks/mesh.py) it reached a quarter's stage moves through the owner index of
+all 60,000 deals instead of the index on the time of the move — 111-135 ms instead of
+23-29 — because it could not know the window holds a small share of the history.
+
+:func:`refresh_planner_statistics` runs ``ANALYZE`` with ``PRAGMA analysis_limit``: each
+index is sampled on about :data:`ANALYSIS_LIMIT` rows, so it takes milliseconds even on a
+10M-row database (a full ``ANALYZE`` there takes about 12 s). These approximate statistics
+are what SQLite recommends for applications, and what its own ``PRAGMA optimize`` uses
+from SQLite 3.46 on (earlier versions' ``optimize`` analyses only the tables the same
+connection has queried, so a fresh connection's does nothing). Run:
+
+- after every ``salesmesh migrate`` (a ``post_migrate`` handler, :class:`ops.apps.OpsConfig`),
+  so a deployment has statistics from its first migration and after each upgrade;
+- after an import that wrote rows (``exchange.importer.import_table``), when a table may
+  have grown by a large factor at once;
+- after ``salesmesh rollups --rebuild`` (``activities.rollup_audit.rollups_rebuild``).
+
+A database that grows only through the web pages keeps its last statistics until the next
+of these; ``salesmesh migrate`` at any time refreshes them. An empty table gets none, and
+SQLite then keeps its built-in guesses for it.
+
+PostgreSQL keeps its own statistics (autovacuum's ``ANALYZE``): there this does nothing.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.db import DEFAULT_DB_ALIAS, connections
+
+__all__ = ["ANALYSIS_LIMIT", "refresh_after_migrate", "refresh_planner_statistics"]
+
+# Rows sampled per index (SQLite's own PRAGMA optimize samples 2,000 from 3.46 on).
+ANALYSIS_LIMIT = 2000
+
+
+def refresh_planner_statistics(using: str = DEFAULT_DB_ALIAS) -> bool:
+    """Refresh SQLite's planner statistics; False (nothing done) on another database."""
+    connection = connections[using]
+    if connection.vendor != "sqlite":
+        return False
+    with connection.cursor() as cursor:
+        cursor.execute(f"PRAGMA analysis_limit = {ANALYSIS_LIMIT:d}")
+        cursor.execute("ANALYZE")
+    return True
+
+
+def refresh_after_migrate(*, using: str = DEFAULT_DB_ALIAS, **_kwargs: Any) -> None:
+    """``post_migrate`` handler (connected once, for this app): statistics after migrate."""
+    refresh_planner_statistics(using)
