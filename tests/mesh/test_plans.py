@@ -4,13 +4,22 @@ from __future__ import annotations
 
 import copy
 from datetime import date
+from decimal import Decimal
+from typing import Any
 
 import pytest
+from django.utils import translation
 
 from salesmesh.core.calendar import FiscalCalendar
 from salesmesh.core.probability import plan_probability
 from salesmesh.mesh import plans
-from salesmesh.mesh.plans import clamp_as_of, load_plan, match_people, unit_people
+from salesmesh.mesh.plans import (
+    clamp_as_of,
+    load_plan,
+    match_people,
+    unit_people,
+    unit_persons,
+)
 from salesmesh.org.models import Role, User
 from salesmesh.planfile.errors import PlanFileError
 from salesmesh.planning.documents import run_document
@@ -99,3 +108,58 @@ def test_as_of_is_clamped_into_the_period() -> None:
     assert clamp_as_of(period=july, as_of=date(2025, 7, 14)) == date(2025, 7, 14)
     assert clamp_as_of(period=july, as_of=date(2025, 8, 2)) == date(2025, 7, 31)
     assert clamp_as_of(period=july, as_of=date(2025, 1, 2)) == date(2025, 6, 30)
+
+
+def test_a_document_json_would_store_differently_is_still_told_apart(world: World) -> None:
+    first = load_plan(world.version)
+    # A Decimal put in by a caller (marshal cannot write it): the digest goes through JSON.
+    world.version.assumptions = copy.deepcopy(world.version.assumptions) | {
+        "target": Decimal("23000")
+    }
+    second = load_plan(world.version)
+    assert second is not first
+    assert second.probability()[1].customers == 23
+    assert load_plan(world.version) is second
+
+
+def test_the_memo_computes_once_per_key_and_lives_with_the_plan(
+    world: World, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    loaded = load_plan(world.version)
+    computed: list[str] = []
+
+    def compute(value: str) -> str:
+        computed.append(value)
+        return value.upper()
+
+    assert loaded.memo(("k", 1), lambda: compute("a")) == "A"
+    assert loaded.memo(("k", 1), lambda: compute("b")) == "A"
+    assert loaded.memo(("k", 2), lambda: compute("c")) == "C"
+    assert computed == ["a", "c"]
+    monkeypatch.setattr(plans, "MEMO_SIZE", 2)
+    loaded.memo(("k", 3), lambda: compute("d"))  # ("k", 1) is the oldest: forgotten
+    assert loaded.memo(("k", 1), lambda: compute("e")) == "E"
+    assert computed == ["a", "c", "d", "e"]
+    # Another document is another plan, with a memo of its own.
+    world.version.assumptions = copy.deepcopy(world.version.assumptions) | {"target": 23_000}
+    assert load_plan(world.version).memo(("k", 2), lambda: compute("f")) == "F"
+
+
+def test_unit_persons_are_unit_people_as_records(
+    world: World, django_assert_num_queries: Any
+) -> None:
+    people = unit_people(unit=world.line, roles=[Role.REP])
+    with django_assert_num_queries(1):
+        records = unit_persons(unit=world.line, roles=[Role.REP])
+    assert [(r.pk, r.username, r.employee_no) for r in records] == [
+        (p.pk, p.username, p.employee_no) for p in people
+    ]
+    for language in ("en", "zh-hans"):
+        with translation.override(language):
+            assert [r.display_name for r in records] == [p.display_name for p in people]
+    # Matched as the users are: Bo by his employee number.
+    matched = match_people(["ann", "E002"], records)
+    assert {plan_id: person.pk for plan_id, person in matched.items()} == {
+        "ann": world.ann.pk,
+        "E002": world.bo.pk,
+    }

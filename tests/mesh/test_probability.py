@@ -32,7 +32,7 @@ from salesmesh.core.probability import (
     Rep,
     plan_probability,
 )
-from salesmesh.mesh.plans import load_plan
+from salesmesh.mesh.plans import clear_cache, load_plan
 from salesmesh.mesh.probability import build, line_plan, team_plan
 from salesmesh.mesh.report import MeshReport
 from salesmesh.mesh.services import mesh_report
@@ -426,3 +426,21 @@ def test_asking_for_nobody_or_for_people_without_a_tree_builds_none(
         result = mesh_report(version=world.version, as_of=AS_OF, unit=unit, people=people)
         assert result.people == ()
     assert built == []
+
+
+def test_the_catch_up_is_replanned_once_per_unit_day_and_revenue(world: World) -> None:
+    line, again = report(world), report(world)
+    assert line.catch_up is not None
+    assert again.catch_up is line.catch_up  # kept with the loaded plan
+    team = report(world, unit=world.team_a)
+    assert team.catch_up is not None
+    assert team.catch_up.remaining_target != line.catch_up.remaining_target
+    assert report(world, as_of=date(2025, 7, 15)).catch_up != line.catch_up
+
+    # A deal won moves the revenue closed: a new re-plan, equal to one made from scratch.
+    deal(world.line, world.bo, "4000", date(2025, 7, 10), won=date(2025, 7, 11))
+    moved = report(world)
+    assert moved.catch_up is not None
+    assert moved.catch_up.remaining_target == line.catch_up.remaining_target - 4000
+    clear_cache()
+    assert report(world).catch_up == moved.catch_up

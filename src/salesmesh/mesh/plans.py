@@ -21,18 +21,19 @@ from __future__ import annotations
 
 import hashlib
 import json
+import marshal
 import threading
 from collections import OrderedDict
-from collections.abc import Iterable, Mapping
-from dataclasses import dataclass, replace
+from collections.abc import Callable, Hashable, Iterable, Mapping
+from dataclasses import dataclass, field, replace
 from datetime import date, timedelta
-from typing import Any
+from typing import Any, Protocol, cast
 
 from salesmesh.core.behaviour import BehaviourPlan, BehaviourPlanInput
 from salesmesh.core.calendar import Period, WorkCalendar
 from salesmesh.core.probability import ProbabilityInputs, ProbabilityPlan, plan_probability
 from salesmesh.core.project import PortfolioPlan, Project
-from salesmesh.org.models import OrgUnit, User
+from salesmesh.org.models import OrgUnit, User, bilingual
 from salesmesh.planfile import behaviour_report, probability_report, project_report
 from salesmesh.planfile.loader import load_plan_data
 from salesmesh.planfile.schema import (
@@ -45,7 +46,9 @@ from salesmesh.planning.models import PlanVersion
 
 __all__ = [
     "CACHE_SIZE",
+    "MEMO_SIZE",
     "LoadedPlan",
+    "Person",
     "PlanInputs",
     "PlanResult",
     "clamp_as_of",
@@ -53,6 +56,7 @@ __all__ = [
     "load_plan",
     "match_people",
     "unit_people",
+    "unit_persons",
 ]
 
 PlanInputs = ProbabilityInputs | BehaviourPlanInput | tuple[Project, ...]
@@ -61,6 +65,8 @@ PlanResult = ProbabilityPlan | BehaviourPlan | PortfolioPlan
 # Plans kept per process: every business line's current and previous plan several times
 # over; a probability plan of a few hundred reps is well under a megabyte.
 CACHE_SIZE = 64
+# Memoised results per loaded plan (LoadedPlan.memo): a few days × units × revenues.
+MEMO_SIZE = 256
 _ONE_DAY = timedelta(days=1)
 
 
@@ -79,6 +85,28 @@ class LoadedPlan:
     result: PlanResult
     work_calendar: WorkCalendar
     period: Period
+    # What callers derive from this plan alone plus a few arguments (``memo``).
+    _memo: OrderedDict[Hashable, Any] = field(
+        default_factory=OrderedDict, init=False, repr=False, compare=False
+    )
+
+    def memo[T](self, key: Hashable, compute: Callable[[], T]) -> T:
+        """``compute()`` once per ``key`` for this plan, kept while the plan is cached.
+
+        For results that depend only on the plan and what ``key`` holds (the catch-up
+        re-plan: the unit's reps, the day and the revenue closed). The result is shared
+        between callers: it must be immutable. The last :data:`MEMO_SIZE` keys are kept.
+        """
+        with _cache_lock:
+            if key in self._memo:
+                self._memo.move_to_end(key)
+                return cast("T", self._memo[key])
+        value = compute()
+        with _cache_lock:
+            self._memo[key] = value
+            while len(self._memo) > MEMO_SIZE:
+                self._memo.popitem(last=False)
+        return value
 
     def probability(self) -> tuple[ProbabilityInputs, ProbabilityPlan]:
         """The probability planner's inputs and plan; TypeError for another paradigm."""
@@ -104,9 +132,20 @@ _cache_lock = threading.Lock()
 
 
 def _digest(assumptions: Mapping[str, Any]) -> str:
-    """A digest of the stored document: equal documents, equal digests."""
-    text = json.dumps(assumptions, sort_keys=True, ensure_ascii=False, default=str)
-    return hashlib.sha256(text.encode()).hexdigest()
+    """A digest of the stored document: a changed document gets another digest.
+
+    ``marshal`` serialises the document as the JSON field loaded it (dicts, lists, strings,
+    numbers) about six times faster than ``json.dumps`` — a line of 1,000 reps: ≈ 1 ms
+    against 6 ms, paid on every mesh build. It keeps the keys' order, so the same content
+    in another order is another digest: a second cache entry, planned to the same result.
+    Anything ``marshal`` cannot write (a ``Decimal`` a caller put in) goes through JSON.
+    """
+    try:
+        data = b"m" + marshal.dumps(assumptions)
+    except ValueError:
+        text = json.dumps(assumptions, sort_keys=True, ensure_ascii=False, default=str)
+        data = b"j" + text.encode()
+    return hashlib.sha256(data).hexdigest()
 
 
 def _plan(document: PlanDocument) -> tuple[PlanInputs, PlanResult]:
@@ -189,7 +228,53 @@ def unit_people(*, unit: OrgUnit, roles: Iterable[str]) -> list[User]:
     )
 
 
-def match_people(plan_ids: Iterable[str], people: Iterable[User]) -> dict[str, User]:
+@dataclass(frozen=True, slots=True)
+class Person:
+    """A person as matching a plan and naming a tree read them: no ``User`` instance.
+
+    A thousand ``User`` objects cost ≈ 10 ms to build (the model's ``__init__`` and its
+    signals for each); a line's mesh needs only these five values of each rep.
+    """
+
+    pk: int
+    username: str
+    employee_no: str | None
+    name_zh: str
+    name_en: str
+
+    @property
+    def display_name(self) -> str:
+        """As ``User.display_name``: the name in the active language, else the username."""
+        return bilingual(self.name_zh, self.name_en) or self.username
+
+
+def unit_persons(*, unit: OrgUnit, roles: Iterable[str]) -> list[Person]:
+    """:func:`unit_people` as :class:`Person` records, by username (one query)."""
+    return [
+        Person(*row)
+        for row in User.objects.filter(
+            memberships__unit__path__startswith=unit.path, memberships__role__in=list(roles)
+        )
+        .distinct()
+        .order_by("username")
+        .values_list("pk", "username", "employee_no", "name_zh", "name_en")
+    ]
+
+
+class _Matchable(Protocol):
+    """What :func:`match_people` reads of a person (a ``User`` or a :class:`Person`)."""
+
+    @property
+    def pk(self) -> Any: ...
+
+    @property
+    def username(self) -> str: ...
+
+    @property
+    def employee_no(self) -> str | None: ...
+
+
+def match_people[P: _Matchable](plan_ids: Iterable[str], people: Iterable[P]) -> dict[str, P]:
     """The plan's person ids mapped to ``people``: by username, else by employee number.
 
     Ids that match nobody among ``people`` are left out (someone who left the unit). A
@@ -200,7 +285,7 @@ def match_people(plan_ids: Iterable[str], people: Iterable[User]) -> dict[str, U
     by_number = {
         person.employee_no: person for person in by_username.values() if person.employee_no
     }
-    matched: dict[str, User] = {}
+    matched: dict[str, P] = {}
     taken: set[int] = set()
     for plan_id in plan_ids:
         person = by_username.get(plan_id) or by_number.get(plan_id)

@@ -53,9 +53,9 @@ from salesmesh.core.mesh import (
 from salesmesh.core.money import to_money
 from salesmesh.core.probability import ProbabilityInputs, ProbabilityPlan
 from salesmesh.mesh.funnel import FunnelMap, funnel_map, source_label
-from salesmesh.mesh.plans import clamp_as_of, load_plan, match_people, unit_people
+from salesmesh.mesh.plans import Person, clamp_as_of, load_plan, match_people, unit_persons
 from salesmesh.mesh.report import CatchUpRow, CatchUpView, MeshReport, PeopleWanted, PersonMesh
-from salesmesh.org.models import OrgUnit, Role, User
+from salesmesh.org.models import OrgUnit, Role
 from salesmesh.planning.models import PlanVersion
 
 __all__ = ["build", "line_plan", "team_plan"]
@@ -282,7 +282,7 @@ def build(
     stage_names = tuple(stage.name for stage in result.stages)
     warnings: list[Message] = list(funnel.warnings)
 
-    reps = unit_people(unit=unit, roles=[Role.REP])
+    reps = unit_persons(unit=unit, roles=[Role.REP])
     matched = match_people((rep.rep_id for rep in inputs.reps), reps)
     if day >= period.start:
         per_rep = probability_actuals_by_rep(
@@ -298,7 +298,7 @@ def build(
     total = sum_actuals(per_rep.values(), stage_names=stage_names)
 
     # The plan's reps working in this unit, in the plan's order.
-    planned: list[tuple[str, User]] = [
+    planned: list[tuple[str, Person]] = [
         (rep.rep_id, matched[rep.rep_id]) for rep in inputs.reps if rep.rep_id in matched
     ]
     unplanned = len(reps) - len(planned)
@@ -329,6 +329,7 @@ def build(
                 )
             )
         catch_inputs = inputs
+        catch_reps: frozenset[str] | None = None
     else:
         if not planned:
             raise MeshError(f"no rep of the plan works in unit {unit.code!r}")
@@ -342,6 +343,7 @@ def build(
         actual = replace(total, sources=())
         mine = {rep_id for rep_id, _person in planned}
         catch_inputs = replace(inputs, reps=tuple(r for r in inputs.reps if r.rep_id in mine))
+        catch_reps = frozenset(mine)
 
     elapsed = calendar.elapsed_share(period, day)
     root = probability_mesh(
@@ -388,13 +390,18 @@ def build(
         attribution=funnel_attribution(plan=node_plan, actual=actual, elapsed=elapsed),
         diagnosis=diagnose_funnel(plan=node_plan, actual=actual, elapsed=elapsed),
         people=tuple(person_meshes),
-        catch_up=_catch_up_view(
-            inputs=catch_inputs,
-            plan=node_plan,
-            revenue=actual.revenue,
-            as_of=day,
-            period=period,
-            calendar=calendar,
+        # The re-plan depends on the plan, the node's reps of it, the day and the revenue
+        # closed alone: kept with the loaded plan (≈ 15 ms for a line of 1,000 reps).
+        catch_up=loaded.memo(
+            ("probability.catch_up", catch_reps, day, actual.revenue),
+            lambda: _catch_up_view(
+                inputs=catch_inputs,
+                plan=node_plan,
+                revenue=actual.revenue,
+                as_of=day,
+                period=period,
+                calendar=calendar,
+            ),
         ),
         warnings=tuple(warnings),
     )
