@@ -39,6 +39,7 @@ import socket
 import subprocess
 import sys
 import tempfile
+import threading
 import time
 import urllib.request
 from collections import defaultdict
@@ -195,6 +196,34 @@ def database_cpu(name: str) -> dict[int, float]:
         if title.startswith("postgres:") and f" {name} " in title:
             found[pid] = seconds
     return found
+
+
+class DatabaseCpu:
+    """The CPU the PostgreSQL backends of one database use while it runs.
+
+    Backends come and go (the app closes a connection after CONN_MAX_AGE), and an ended
+    process's CPU can no longer be read, so /proc is polled twice a second: a backend's
+    last reading counts, losing at most its final half second.
+    """
+
+    def __init__(self, name: str) -> None:
+        self.name = name
+        self.first = database_cpu(name)
+        self.last = dict(self.first)
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._poll, daemon=True)
+        self._thread.start()
+
+    def _poll(self) -> None:
+        while not self._stop.wait(0.5):
+            self.last.update(database_cpu(self.name))
+
+    def stop(self) -> float:
+        """Stop polling; the CPU seconds used since the start."""
+        self._stop.set()
+        self._thread.join()
+        self.last.update(database_cpu(self.name))
+        return sum(seconds - self.first.get(pid, 0.0) for pid, seconds in self.last.items())
 
 
 def process_tree_cpu(root: int) -> float:
@@ -402,19 +431,14 @@ def main() -> int:
         ]
         started = time.perf_counter()
         server_cpu = process_tree_cpu(server.pid)
-        db_before = database_cpu(database) if database else {}
+        db_watch = DatabaseCpu(database) if database else None
         children_cpu = resource.getrusage(resource.RUSAGE_CHILDREN)
         # Locust exits 1 when a request failed: that is a result (reported below), not a crash.
         subprocess.run(command, cwd=ROOT, env=env, check=False, stdout=subprocess.DEVNULL)  # noqa: S603
         elapsed = time.perf_counter() - started
         load_after = os.getloadavg()
         server_cpu = process_tree_cpu(server.pid) - server_cpu
-        # Backends that ended during the run are missed; the app keeps its connections open.
-        db_cpu = (
-            sum(s - db_before.get(pid, 0.0) for pid, s in database_cpu(database).items())
-            if database
-            else 0.0
-        )
+        db_cpu = db_watch.stop() if db_watch is not None else 0.0
         after = resource.getrusage(resource.RUSAGE_CHILDREN)
         locust_cpu = (after.ru_utime + after.ru_stime) - (
             children_cpu.ru_utime + children_cpu.ru_stime
