@@ -11,8 +11,9 @@ fresh process on that database, warm, ``--runs`` times each (:func:`phase_time`)
 * ``board`` — the company behaviour board: ``board_plan`` and ``behaviour_board`` for all
   1,000 reps (each rep's calls and visits today and this week against plan);
 * ``mesh`` — ``mesh_report`` of the line, the tree without per-person trees
-  (``people=False``), and ``mesh + people`` with the 1,000 per-rep trees, attributions and
-  diagnoses (``people=True``);
+  (``people=False``); with one rep's own tree too (``people={id}``, what one person's page
+  asks for; checked equal to that rep's tree in the full build); and with the 1,000
+  per-rep trees, attributions and diagnoses (``people=True``);
 * the raw-scan baselines, answering the same questions with one ``GROUP BY`` over the
   activity table: each rep's calls and visits today and this week (the board's counts), and
   each rep's calls, reached calls and visits over the period to date (the mesh's
@@ -51,16 +52,22 @@ import numpy as np
 
 from benchmarks.mesh_data import AS_OF, LINE_CODE, META_TABLE, Shape
 
-JOBS = ("board", "mesh", "mesh_people", "raw_board", "raw_period")
+JOBS = ("board", "mesh", "mesh_one", "mesh_people", "raw_board", "raw_period")
 LABELS = {
     "board": "behaviour board (all reps)",
     "mesh": "mesh tree (people=False)",
+    "mesh_one": "mesh tree + one person's (people={id})",
     "mesh_people": "mesh tree (people=True)",
     "raw_board": "baseline: board counts by GROUP BY",
     "raw_period": "baseline: period totals by GROUP BY",
 }
 # Which baseline answers each of our jobs' questions.
-BASELINE_OF = {"board": "raw_board", "mesh": "raw_period", "mesh_people": "raw_period"}
+BASELINE_OF = {
+    "board": "raw_board",
+    "mesh": "raw_period",
+    "mesh_one": "raw_period",
+    "mesh_people": "raw_period",
+}
 
 
 def _setup_django(data_dir: Path) -> None:
@@ -138,6 +145,10 @@ def _jobs() -> tuple[dict[str, Callable[[], Any]], dict[str, Any]]:
 
     def mesh() -> Any:
         return mesh_report(version=version, as_of=AS_OF, unit=line, people=False)
+
+    def mesh_one() -> Any:
+        # What one person's page asks for: the line's tree and that rep's own.
+        return mesh_report(version=version, as_of=AS_OF, unit=line, people={ids[0]})
 
     def mesh_people() -> Any:
         return mesh_report(version=version, as_of=AS_OF, unit=line, people=True)
@@ -221,6 +232,9 @@ def _jobs() -> tuple[dict[str, Callable[[], Any]], dict[str, Any]]:
     if ours_period != raw_period():
         raise SystemExit("the mesh's behaviour totals differ from the raw scan's")
     report = mesh_people()
+    one = mesh_one()
+    if one.people != tuple(p for p in report.people if p.person_id == ids[0]) or not one.people:
+        raise SystemExit("one person's tree differs from the full build's")
     facts = {
         "plan_load_ms": plan_load_ms,
         "reps": len(ids),
@@ -236,6 +250,7 @@ def _jobs() -> tuple[dict[str, Callable[[], Any]], dict[str, Any]]:
     jobs = {
         "board": board,
         "mesh": mesh,
+        "mesh_one": mesh_one,
         "mesh_people": mesh_people,
         "raw_board": raw_board,
         "raw_period": raw_period,
@@ -424,7 +439,7 @@ def _print(shape: Shape, generated: dict[str, Any], timed: dict[str, Any]) -> No
         f"loaded in {facts['plan_load_ms']:.0f} ms (once per process)"
     )
     print(
-        f"{'job':<38} {'median ms':>10} {'p95 ms':>8} {'queries':>8} {'SQL ms':>7} "
+        f"{'job':<40} {'median ms':>10} {'p95 ms':>8} {'queries':>8} {'SQL ms':>7} "
         f"{'baseline ÷ ours':>16}"
     )
     for name in JOBS:
@@ -432,7 +447,7 @@ def _print(shape: Shape, generated: dict[str, Any], timed: dict[str, Any]) -> No
         baseline = BASELINE_OF.get(name)
         ratio = f"{median[baseline] / median[name]:.1f}" if baseline else "—"
         print(
-            f"{LABELS[name]:<38} {median[name]:>10.1f} {_percentile(samples[name], 95):>8.1f} "
+            f"{LABELS[name]:<40} {median[name]:>10.1f} {_percentile(samples[name], 95):>8.1f} "
             f"{count:>8} {sql_ms:>7.1f} {ratio:>16}"
         )
     print(
