@@ -18,8 +18,10 @@ from salesmesh.activities.indicators import (
     sum_actuals,
 )
 from salesmesh.core.mesh import ActualIndicators, ActualSource, ActualStage
+from salesmesh.org.models import Paradigm
 from salesmesh.pipeline.models import Stage
-from tests.mesh.conftest import AS_OF, JULY_START, World
+from tests.accounts.factories import make_line
+from tests.mesh.conftest import AS_OF, JULY_START, World, deal, leads
 
 pytestmark = pytest.mark.django_db
 
@@ -161,3 +163,26 @@ def test_the_reps_are_one_array_on_postgresql_and_literals_on_sqlite(world: Worl
         # SQLite's planner reads the list: each list of reps grows by the forty ids (the
         # leads' statement has two, one per half of its OR).
         assert [n - m for (_, n), (_, m) in zip(large, small, strict=True)] == [40, 40, 80, 40]
+
+
+def test_a_rep_s_deals_and_leads_in_another_line_count_in_that_line_only(world: World) -> None:
+    """Someone who also sells in another line brings its records to its figures, not here."""
+    other = make_line("other-line", Paradigm.PROBABILITY)
+    # The org tree keeps lines in order of their codes: the world's units moved.
+    world.line.refresh_from_db()
+    world.team_a.refresh_from_db()
+    deal(other, world.ann, "900", opened=date(2025, 7, 2), won=date(2025, 7, 9))
+    leads(other, world.ann, "brand", 4, qualified=2)
+    assert by_rep(world) == {world.ann.pk: ANN, world.bo.pk: BO}
+    # In the other line the same rep's figures are exactly those records.
+    there = probability_actuals_by_rep(
+        unit=other, start=JULY_START, end=AS_OF, stages=CODES, stage_names=NAMES,
+        reps=[world.ann.pk],
+    )[world.ann.pk]  # fmt: skip
+    assert (there.revenue, there.customers) == (Decimal("900.00"), 1)
+    assert [s.entered for s in there.stages] == [4, 2, 1, 1]
+    # A team's figures keep to the team's line as well.
+    team = probability_actuals_by_rep(
+        unit=world.team_a, start=JULY_START, end=AS_OF, stages=CODES, stage_names=NAMES
+    )
+    assert team[world.ann.pk] == ANN

@@ -1,10 +1,10 @@
-"""The indexes the mesh's window queries read (pipeline migration 0003).
+"""The indexes the mesh's window queries read (pipeline migrations 0003 and 0004).
 
 ``activities.indicators.probability_actuals_by_rep`` counts the leads each rep created, and
-those qualified, in a window (each half one range of an owner index holding every column
-it reads), and every stage move of a window joined to its deal's owner. Without these,
-SQLite read every lead of every rep and PostgreSQL scanned the stage history
-(docs/benchmarks.md).
+those qualified, in a window and in the unit's line (each half one range of an owner index
+holding every column it reads), and every stage move of a window joined to its deal's
+owner. Without these, SQLite read every lead of every rep and PostgreSQL scanned the stage
+history (docs/benchmarks.md).
 """
 
 from __future__ import annotations
@@ -29,8 +29,10 @@ def _indexes(model: type) -> dict[tuple[str, ...], str]:
 
 def test_leads_have_a_covering_owner_index_for_each_half_of_the_window() -> None:
     indexes = _indexes(Lead)
-    assert indexes[("owner_id", "created_on", "source", "qualified_on")] == "lead_owner_day"
-    assert indexes[("owner_id", "qualified_on", "created_on", "source")] == "lead_owner_qualified"
+    created = ("owner_id", "line_id", "created_on", "source", "qualified_on")
+    qualified = ("owner_id", "line_id", "qualified_on", "created_on", "source")
+    assert indexes[created] == "lead_owner_day"
+    assert indexes[qualified] == "lead_owner_qualified"
 
 
 def test_stage_moves_are_indexed_by_time() -> None:

@@ -32,14 +32,14 @@ from functools import reduce
 from typing import Any
 
 from django.core.exceptions import EmptyResultSet
-from django.db.models import Count, F, IntegerField, Q, QuerySet, Sum, Value
+from django.db.models import Count, F, IntegerField, Q, QuerySet, Subquery, Sum, Value
 from django.db.models.lookups import In
 from django.utils import timezone
 
 from salesmesh.activities.models import ActivityDailyRollup, ActivityType
 from salesmesh.core.mesh import ActualIndicators, ActualSource, ActualStage
 from salesmesh.core.money import to_money
-from salesmesh.org.models import Membership, OrgUnit, Role, User
+from salesmesh.org.models import Membership, OrgUnit, Role, UnitKind, User
 from salesmesh.pipeline.models import (
     Lead,
     LeadSource,
@@ -86,6 +86,22 @@ def _rep_ids(*, unit: OrgUnit, reps: QuerySet[User] | Sequence[int] | None) -> l
         return list(reps.order_by().values_list("pk", flat=True).distinct())
     # dict.fromkeys: a rep listed twice is still one rep in the per-rep denominators.
     return list(dict.fromkeys(reps))
+
+
+def _line_of(unit: OrgUnit) -> Subquery:
+    """The id of the business line holding ``unit`` (itself, if a line), as a subquery.
+
+    A rep's deals and leads in another line (someone who sells in two) are that line's:
+    each of the queries below keeps to the unit's line. A subquery, so the query count
+    stays fixed: the line is the unit's ancestor (or itself) of the business-line kind.
+    """
+    steplen = OrgUnit.steplen
+    prefixes = [unit.path[: steplen * depth] for depth in range(1, len(unit.path) // steplen + 1)]
+    return Subquery(
+        OrgUnit.objects.filter(kind=UnitKind.BUSINESS_LINE, path__in=prefixes)
+        .order_by("-depth")
+        .values("pk")[:1]
+    )
 
 
 class _AmongIds(In):
@@ -198,12 +214,20 @@ def probability_actuals_by_rep(
       with any lead); ``LEADS_QUALIFIED``: leads the rep owns qualified in the window;
     - calls, reached calls, visits: call attempts, calls reached and visit attempts in the
       window, from the daily rollup.
+
+    Deals and leads count in the unit's business line only: a rep who also sells in another
+    line brings that line's deals to that line's figures, not to these. (Activities belong
+    to the person, not to a line, and count wherever they are a rep.)
     """
     names = _check(start, end, stages, stage_names)
     rep_ids = _rep_ids(unit=unit, reps=reps)
     since, until = local_bounds(start, end)
+    line = _line_of(unit)
     changes = OpportunityStageChange.objects.filter(
-        _AmongIds(F("opportunity__owner_id"), rep_ids), changed_at__gte=since, changed_at__lt=until
+        _AmongIds(F("opportunity__owner_id"), rep_ids),
+        changed_at__gte=since,
+        changed_at__lt=until,
+        opportunity__line_id=line,
     )
 
     # A deal won, reopened and won again in the window is one customer: select the deals,
@@ -216,7 +240,7 @@ def probability_actuals_by_rep(
     won: dict[int, tuple[Decimal, int]] = {
         owner: (revenue or Decimal(0), customers)
         for owner, revenue, customers in Opportunity.objects.filter(
-            _AmongIds(F("owner_id"), rep_ids), pk__in=won_in_window
+            _AmongIds(F("owner_id"), rep_ids), pk__in=won_in_window, line_id=line
         )
         .order_by()
         .values("owner_id")
@@ -253,20 +277,24 @@ def probability_actuals_by_rep(
     # Leads created or qualified in the window, by owner and source: one query, the union of
     # two disjoint halves — the leads created in the window (and how many of them were
     # qualified in it), then those qualified in it but created before (or after) it. Each
-    # half is one range of a covering owner index, (owner, created_on, source,
-    # qualified_on) and (owner, qualified_on, created_on, source), read without the table;
-    # ``owner IN … AND (created OR qualified)`` read every lead of every rep, and even an
+    # half is one range of a covering owner index, (owner, line, created_on, source,
+    # qualified_on) and (owner, line, qualified_on, created_on, source), read without the
+    # table; ``owner IN … AND (created OR qualified)`` read every lead of every rep, and even an
     # OR of two owner ranges fetched each lead from the table.
     window = (start, end)
     created_half = (
-        Lead.objects.filter(_AmongIds(F("owner_id"), rep_ids), created_on__range=window)
+        Lead.objects.filter(
+            _AmongIds(F("owner_id"), rep_ids), line_id=line, created_on__range=window
+        )
         .order_by()
         .values("owner_id", "source")
         .annotate(created=Count("pk"), qualified=Count("pk", filter=Q(qualified_on__range=window)))
         .values_list("owner_id", "source", "created", "qualified")
     )
     qualified_half = (
-        Lead.objects.filter(_AmongIds(F("owner_id"), rep_ids), qualified_on__range=window)
+        Lead.objects.filter(
+            _AmongIds(F("owner_id"), rep_ids), line_id=line, qualified_on__range=window
+        )
         .exclude(created_on__range=window)
         .order_by()
         .values("owner_id", "source")

@@ -100,14 +100,15 @@ class Lead(models.Model):
         ]
         indexes = [
             models.Index(fields=["line", "source", "created_on"], name="lead_line_source_day"),
-            # A rep's (or a whole line's reps') leads created, and qualified, in a window:
-            # the mesh counts both by source, each half one range of an owner index that
-            # holds every column it reads (activities.indicators.probability_actuals_by_rep).
+            # A rep's (or a whole line's reps') leads in the line, created and qualified in a
+            # window: the mesh counts both by source, each half one range of an owner index
+            # that holds every column it reads (activities.indicators.probability_actuals_by_rep).
             models.Index(
-                fields=["owner", "created_on", "source", "qualified_on"], name="lead_owner_day"
+                fields=["owner", "line", "created_on", "source", "qualified_on"],
+                name="lead_owner_day",
             ),
             models.Index(
-                fields=["owner", "qualified_on", "created_on", "source"],
+                fields=["owner", "line", "qualified_on", "created_on", "source"],
                 name="lead_owner_qualified",
             ),
         ]
