@@ -21,10 +21,12 @@ Steps, each timed and printed:
 Then a table per group of requests — lists, details, dashboards, sign-in — with the count,
 failures, median, p95 and p99 (ms), the issue's budget (p95 < 300 ms for lists and details,
 < 800 ms for dashboards, no failures) and whether it holds, for the whole run and again for
-the part after the last user signed in (the ramp-up's Argon2 password checks over); then
-the slowest request names, any failures, and the CPU the server, the database and locust
-used. Nothing is asserted: the exit status is non-zero only when a step crashes.
-Locust runs on the same machine as the server, so it takes a share of the same cores.
+the part after the last user signed in (the ramp-up's Argon2 password checks over); the
+p95 of each budgeted group window by window (``--window``), which shows whether the slow
+requests bunch up (the ramp-up, a burst) or run through; then the slowest request names,
+any failures, and the CPU the server, the database and locust used. Nothing is asserted:
+the exit status is non-zero only when a step crashes. Locust runs on the same machine as
+the server, so it takes a share of the same cores.
 """
 
 from __future__ import annotations
@@ -310,6 +312,23 @@ def after_sign_in(samples: list[list[Any]]) -> tuple[list[list[Any]], float]:
     return [sample for sample in samples if sample[3] >= signed_in], signed_in - first
 
 
+def timeline(samples: list[list[Any]], step: float) -> list[tuple[float, dict[str, float]]]:
+    """p95 (ms) of each budgeted group, window by window of ``step`` seconds from the start.
+
+    Shows where in the run the slow requests were: the ramp-up, a burst, or throughout.
+    """
+    first = min(sample[3] for sample in samples)
+    windows: dict[int, dict[str, list[float]]] = defaultdict(lambda: defaultdict(list))
+    for name, ms, _ok, start in samples:
+        group = name.split(":", 1)[0]
+        if group in BUDGETS:
+            windows[int((start - first) // step)][group].append(ms)
+    return [
+        (index * step, {g: float(np.percentile(t, 95)) for g, t in windows[index].items()})
+        for index in sorted(windows)
+    ]
+
+
 def _table(rows: list[Row], first: str, width: int) -> None:
     print(
         f"{first:<{width}} {'requests':>8} {'failures':>8} {'median':>7} {'p95':>7} "
@@ -367,6 +386,9 @@ def main() -> int:
     )
     parser.add_argument("--threads", type=int, default=1, help="threads per gunicorn worker")
     parser.add_argument("--names", type=int, default=15, help="slowest request names to list")
+    parser.add_argument(
+        "--window", type=float, default=10, help="seconds per window of the p95 timeline"
+    )
     parser.add_argument(
         "--keep", action="store_true", help="keep the data directory (and PostgreSQL database)"
     )
@@ -467,6 +489,10 @@ def main() -> int:
             steady_groups, _names = summarise(steady)
             print(f"\nafter the last sign-in ({ramp_up:.0f} s into the run):")
             _table(steady_groups, "group", 10)
+        print(f"\np95 (ms) by {args.window:g}-s window: " + " ".join(f"{g:>9}" for g in BUDGETS))
+        for at, p95 in timeline(samples, args.window):
+            cells = " ".join(f"{p95[g]:>9.0f}" if g in p95 else f"{'—':>9}" for g in BUDGETS)
+            print(f"{f'from {at:.0f} s':>26} {cells}")
         print()
         _table(names[: args.names], "slowest request names (by p95)", 44)
         failures = _failures(csv_prefix)

@@ -20,7 +20,7 @@ from types import ModuleType
 from typing import Any
 
 import pytest
-from benchmarks.load import BUDGETS, after_sign_in, summarise
+from benchmarks.load import BUDGETS, after_sign_in, summarise, timeline
 from django.test import Client
 from django.utils import timezone
 
@@ -262,6 +262,19 @@ def test_the_steady_state_starts_when_the_last_user_has_signed_in() -> None:
 
     assert ramp_up == pytest.approx(3.0)
     assert [sample[3] for sample in steady] == [103.5, 160.0]
+
+
+def test_the_timeline_gives_each_windows_p95_per_budgeted_group() -> None:
+    samples = [
+        ["list: records/accounts", 900.0, True, 100.0],  # the ramp-up window
+        ["auth: sign in", 4000.0, True, 100.5],  # no budget: not in the timeline
+        ["list: records/accounts", 20.0, True, 111.0],
+        ["dashboard: mesh", 300.0, True, 112.0],
+    ]
+    assert timeline(samples, 10) == [
+        (0.0, {"list": 900.0}),
+        (10.0, {"list": 20.0, "dashboard": 300.0}),
+    ]
 
 
 def test_the_locustfile_loads() -> None:
