@@ -90,17 +90,24 @@ def _apply(alert: Alert, condition: Condition) -> bool:
     return changed
 
 
-@transaction.atomic
 def evaluate_alerts(as_of: date | None = None) -> EvaluationReport:
     """Run every rule as of ``as_of`` (default: now) and bring the open alerts in line.
 
-    Idempotent: a second run with nothing changed fires and clears nothing. One transaction;
-    the rules' queries, then a few statements whatever the number of alerts (the
-    refreshed rows are written in bulk).
+    Idempotent: a second run with nothing changed fires and clears nothing. The rules'
+    queries run first, outside any transaction (they only read: seconds on a big company);
+    then one short transaction writes, in a few statements whatever the number of alerts
+    (the refreshed rows in bulk). On SQLite a transaction holds the database's write lock
+    from its first write, and a page's evaluation used to hold it for the whole reading,
+    queueing every sign-in and session save behind it.
     """
     context = rule_context(as_of)
     conditions = current_conditions(context)
-    now = context.now
+    return _bring_alerts_in_line(conditions, now=context.now)
+
+
+@transaction.atomic
+def _bring_alerts_in_line(conditions: dict[str, Condition], *, now: datetime) -> EvaluationReport:
+    """Fire, refresh and clear the open alerts against ``conditions`` (one transaction)."""
     open_alerts = {
         alert.fingerprint: alert
         for alert in Alert.objects.select_for_update().filter(cleared_at__isnull=True)
