@@ -266,7 +266,7 @@ def probability_actuals_by_rep(
             for k, code in enumerate(history_codes)
         }
         # Only the moves some count reads go on to the join and the grouping: a funnel
-        # measured by the deals opened reads a fifth of a window's moves.
+        # measured by the deals opened reads a third of a window's moves.
         counted = reduce(operator.or_, conditions.values())
         for row in (
             changes.filter(counted)
