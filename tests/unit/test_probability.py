@@ -614,3 +614,18 @@ def test_every_offered_fix_is_enough_and_minimal(inputs):
         smaller = one_step_less(inputs, fix)
         if smaller is not None:
             assert not plan_probability(apply_fix(inputs, smaller)).feasibility.feasible
+
+
+def test_a_conversion_fix_never_asks_a_stage_above_one_when_every_source_is_weak():
+    # One source converting at half the first stage's rate: the first stage could "reach"
+    # 1 / 0.5 = 2 by the source's ceiling, but no conversion exceeds 1.
+    weak = Funnel(STAGES, (LeadSource("cold", D("1"), D("0.5")),))
+    inputs = example(funnel=weak, reps=(neutral_rep("A", 12, 40), neutral_rep("B", 12, 40)))
+    feasibility = plan_probability(inputs).feasibility
+    assert not feasibility.feasible
+    conversion_fixes = [fix for fix in feasibility.fixes if isinstance(fix, RaiseConversion)]
+    for fix in conversion_fixes:
+        assert all(0 < c <= 1 for c in fix.conversions), fix.conversions
+        assert plan_probability(apply_fix(inputs, fix)).feasibility.feasible
+    if not conversion_fixes:
+        assert any("Raising conversion alone" in str(note) for note in feasibility.messages)

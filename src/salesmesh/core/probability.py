@@ -779,7 +779,8 @@ def _validate_products(
 def _validate_sources(
     sources: Sequence[LeadSource], first_conversion: Decimal | None, problems: _Problems
 ) -> tuple[Fraction, Fraction]:
-    """The share-weighted source multiplier (1 without sources) and the largest multiplier."""
+    """The share-weighted source multiplier (1 without sources) and the largest multiplier
+    (at least 1)."""
     if not sources:
         return Fraction(1), Fraction(1)
     shares: list[Decimal] = []
@@ -825,7 +826,9 @@ def _validate_sources(
         (_fraction(s) * _fraction(m) for s, m in zip(shares, multipliers, strict=True)),
         Fraction(0),
     ) / _fraction(total)
-    return blend, max(_fraction(m) for m in multipliers)
+    # The first stage's ceiling is 1 / this: with every source weaker than average (all
+    # multipliers under 1) the stage may still reach 1, never more.
+    return blend, max(Fraction(1), *(_fraction(m) for m in multipliers))
 
 
 def _validate_capability(model: CapabilityModel, problems: _Problems) -> None:
