@@ -18,6 +18,7 @@ from salesmesh.org.models import Membership, OrgUnit, Paradigm, Role, User
 from salesmesh.planning.documents import assumptions_for_editing
 from salesmesh.planning.models import PlanStatus, PlanVersion
 from tests.accounts.factories import make_company, make_line, make_team, make_user
+from tests.api.calls import fields_of, send, signed_in
 from tests.mesh.conftest import plan_document
 
 pytestmark = pytest.mark.django_db
@@ -47,26 +48,6 @@ def pworld() -> PlanWorld:
     make_user("bo", unit=team)
     assert Membership.objects.filter(unit=team).count() == 2
     return PlanWorld(line=line, users=users)
-
-
-def send(client: Client, method: str, url: str, body: dict[str, Any], **headers: str) -> Any:
-    return getattr(client, method)(
-        url, json.dumps(body), content_type="application/json", **headers
-    )
-
-
-def fields_of(response: Any) -> set[str]:
-    assert response.status_code == 422, response.content
-    body = response.json()
-    assert body["code"] == "invalid"
-    assert all(error["message"] for error in body["errors"])
-    return {error["field"] for error in body["errors"]}
-
-
-def signed_in(world: PlanWorld, name: str) -> Client:
-    client = Client()
-    client.force_login(world.users[name])
-    return client
 
 
 def document_text(target: int = 46_000) -> str:

@@ -3,9 +3,7 @@ milestones locked by their version and audited, members assigned by staff only."
 
 from __future__ import annotations
 
-import json
 from datetime import date
-from typing import Any
 
 import pytest
 from django.contrib.auth.models import Permission
@@ -24,6 +22,7 @@ from salesmesh.projects.models import (
 )
 from salesmesh.projects.services import milestone_create, project_member_assign
 from tests.accounts.factories import make_user
+from tests.api.calls import fields_of, send, signed_in
 from tests.api.records_world import RecordsWorld, build_records_world
 
 pytestmark = pytest.mark.django_db
@@ -38,26 +37,6 @@ def rworld() -> RecordsWorld:
         project=world.records["alice"]["project"], user=world.users["pam"], role=Role.PMO
     )
     return world
-
-
-def send(client: Client, method: str, url: str, body: dict[str, Any], **headers: str) -> Any:
-    return getattr(client, method)(
-        url, json.dumps(body), content_type="application/json", **headers
-    )
-
-
-def fields_of(response: Any) -> set[str]:
-    assert response.status_code == 422, response.content
-    body = response.json()
-    assert body["code"] == "invalid"
-    assert all(error["message"] for error in body["errors"])
-    return {error["field"] for error in body["errors"]}
-
-
-def signed_in(world: RecordsWorld, name: str) -> Client:
-    client = Client()
-    client.force_login(world.users[name])
-    return client
 
 
 def milestones_of(project: Project) -> dict[str, Milestone]:

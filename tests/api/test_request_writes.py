@@ -2,9 +2,7 @@
 
 from __future__ import annotations
 
-import json
 from datetime import datetime
-from typing import Any
 
 import pytest
 from django.test import Client
@@ -13,6 +11,7 @@ from django.urls import reverse
 from salesmesh.activities.models import SolutionRequest
 from salesmesh.api.tokens import token_issue
 from salesmesh.audit.models import AuditEntry
+from tests.api.calls import fields_of, send, signed_in
 from tests.api.records_world import RecordsWorld, build_records_world
 
 pytestmark = pytest.mark.django_db
@@ -21,26 +20,6 @@ pytestmark = pytest.mark.django_db
 @pytest.fixture
 def rworld() -> RecordsWorld:
     return build_records_world()
-
-
-def send(client: Client, method: str, url: str, body: dict[str, Any], **headers: str) -> Any:
-    return getattr(client, method)(
-        url, json.dumps(body), content_type="application/json", **headers
-    )
-
-
-def fields_of(response: Any) -> set[str]:
-    assert response.status_code == 422, response.content
-    body = response.json()
-    assert body["code"] == "invalid"
-    assert all(error["message"] for error in body["errors"])
-    return {error["field"] for error in body["errors"]}
-
-
-def signed_in(world: RecordsWorld, name: str) -> Client:
-    client = Client()
-    client.force_login(world.users[name])
-    return client
 
 
 def test_a_rep_opens_a_request_owned_by_themselves(rworld):
