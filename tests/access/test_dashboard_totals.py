@@ -39,7 +39,7 @@ import pytest
 from django.db import transaction
 from django.test import Client
 from django.urls import reverse
-from hypothesis import HealthCheck, Phase, assume, event, example, given, note, settings
+from hypothesis import HealthCheck, Phase, event, example, given, note, settings
 from hypothesis import strategies as st
 
 from salesmesh.accounts.selectors import accounts_visible_to
@@ -82,6 +82,9 @@ HOURS = (0, 10, 23)
 LINE, T1, T2, T1A = range(4)
 PARENT = {T1: LINE, T2: LINE, T1A: T1}
 UNITS = (LINE, T1, T2, T1A)
+CODES = {LINE: "tot", T1: "tot-t1", T2: "tot-t2", T1A: "tot-t1a"}
+# The units in tree order (by path): the first team, the team inside it, the second team.
+TREE_ORDER = {LINE: 0, T1: 1, T1A: 2, T2: 3}
 
 MAX_PEOPLE = 6
 # Viewers beyond the generated people: an admin, the head of sales (manager of the
@@ -162,13 +165,18 @@ class Org:
         """The main line's units the viewer manages, subtrees included."""
         return {u for top in self.managed_tops(viewer) for u in self.subtree(top)}
 
-    def mesh_reps(self, viewer: int) -> set[int]:
+    def unit_choices(self, viewer: int) -> list[int]:
+        """The units a manager of several (not of the line) picks between, in tree order."""
+        tops = self.managed_tops(viewer)
+        return sorted(tops, key=TREE_ORDER.__getitem__) if len(tops) > 1 else []
+
+    def mesh_reps(self, viewer: int, top: int | None = None) -> set[int]:
         """The reps the viewer's overview and mesh add up: those placed as reps in the units
-        they manage (every rep of the line for an admin or a line manager), else their own
-        share. (The board also lists someone placed in those units in another role who is a
-        rep elsewhere in the line: the viewer may see them, but the team's mesh is of its
-        reps.)"""
-        managed = self.managed_units(viewer)
+        they manage (every rep of the line for an admin or a line manager; with ``top``,
+        one of several units they manage), else their own share. (The board also lists
+        someone placed in those units in another role who is a rep elsewhere in the line:
+        the viewer may see them, but the team's mesh is of its reps.)"""
+        managed = self.managed_units(viewer) if top is None else self.subtree(top)
         if not managed:
             return {viewer} & self.reps()
         return {
@@ -206,8 +214,13 @@ class Org:
         """Everyone with ``role`` somewhere in the line."""
         return {i for i, ms in enumerate(self.people) if any(r == role for _u, r in ms)}
 
-    def visible_reps(self, viewer: int) -> set[int]:
-        return self.visible_people(viewer) & self.reps()
+    def visible_reps(self, viewer: int, top: int | None = None) -> set[int]:
+        """The line's reps the viewer may see; with ``top``, those placed in that unit."""
+        if top is None:
+            return self.visible_people(viewer) & self.reps()
+        units = self.subtree(top)
+        placed = {i for i, ms in enumerate(self.people) if any(u in units for u, _r in ms)}
+        return placed & self.reps()
 
 
 def _normalise(people: list[list[tuple[int, str]]]) -> list[list[tuple[int, str]]]:
@@ -413,22 +426,32 @@ def leads_in_period(viewer: User, line: OrgUnit, owners: Iterable[int]) -> int:
 # -- the property -----------------------------------------------------------------------------
 
 
-def check_board(client: Client, org: Org, viewer: int, line: OrgUnit) -> None:
+def check_board(
+    client: Client, org: Org, viewer: int, line: OrgUnit, top: int | None = None
+) -> None:
+    """The board as the viewer sees it; ``top``: one of several units they manage, asked for
+    with ``?unit=`` (without it, a manager of several units sees the first)."""
     user = org.users[viewer]
     url = reverse("dashboards:probability")
-    response = client.get(url, {"line": line.code, "as_of": DAY.isoformat()})
+    params = {"line": line.code, "as_of": DAY.isoformat()}
+    if top is not None:
+        params["unit"] = CODES[top]
+    response = client.get(url, params)
     if not org.sees_the_line(viewer):
         assert response.status_code == 404
         return
     assert response.status_code == 200
+    choices = org.unit_choices(viewer)
+    if choices and top is None:
+        top = choices[0]
     rows = table_rows(response.content.decode())
     shown = {
         int(r["attrs"]["data-person"]): r
         for r in rows
         if "prob-row" in (r["attrs"].get("class") or "").split()
     }
-    expected_people = {org.users[i].pk for i in org.visible_reps(viewer)}
-    # (1) the rows are exactly the line's reps the viewer may see
+    expected_people = {org.users[i].pk for i in org.visible_reps(viewer, top)}
+    # (1) the rows are exactly the line's reps the viewer may see (in the unit shown)
     assert set(shown) == expected_people, (viewer, org)
     # each row's figures are what the viewer's visible activities of that person add up to
     # (2) each row's calls and visits today and this week (the page's cells) and its calls
@@ -454,9 +477,13 @@ def check_board(client: Client, org: Org, viewer: int, line: OrgUnit) -> None:
         assert getattr(board.totals, pace).expected == (sum(planned) if planned else None)
 
 
-def check_overview_and_mesh(client: Client, org: Org, viewer: int, line: OrgUnit) -> None:
+def check_overview_and_mesh(
+    client: Client, org: Org, viewer: int, line: OrgUnit, top: int | None = None
+) -> None:
+    """The overview's row and the mesh API as the viewer sees them; ``top``: one of several
+    units they manage (its own overview row, ``unit=`` on the API)."""
     user = org.users[viewer]
-    owners = [org.users[i].pk for i in org.mesh_reps(viewer)]
+    owners = [org.users[i].pk for i in org.mesh_reps(viewer, top)]
     revenue, customers = won_in_period(user, line, owners)
     leads = leads_in_period(user, line, owners)
 
@@ -464,8 +491,13 @@ def check_overview_and_mesh(client: Client, org: Org, viewer: int, line: OrgUnit
         reverse("dashboards:overview"), {"as_of": DAY.isoformat()}, HTTP_ACCEPT_LANGUAGE="en"
     ).content.decode()
     link = f"{reverse('dashboards:mesh')}?line={line.code}"
-    mine = [r for r in table_rows(html) if link in r["links"]]
-    api = client.get(f"/api/mesh/{line.code}", {"as_of": DAY.isoformat()})
+    params = {"as_of": DAY.isoformat()}
+    if top is not None:
+        link += f"&unit={CODES[top]}"
+        params["unit"] = CODES[top]
+    rows = table_rows(html)
+    mine = [r for r in rows if any(href == link for href in r["links"])]
+    api = client.get(f"/api/mesh/{line.code}", params)
     if not org.sees_the_line(viewer):
         assert mine == []
         assert api.status_code == 404
@@ -506,6 +538,24 @@ def check_overview_and_mesh(client: Client, org: Org, viewer: int, line: OrgUnit
     assert Decimal(find(root, "leads")["actual"]) == leads
 
 
+def check_default_unit(
+    client: Client, org: Org, viewer: int, line: OrgUnit, choices: list[int]
+) -> None:
+    """Without ``unit``, a manager of several units gets the first; a unit they do not
+    manage (the line, a team outside their units) is a 404 on the pages and the API."""
+    day = {"as_of": DAY.isoformat()}
+    first = client.get(f"/api/mesh/{line.code}", {**day, "unit": CODES[choices[0]]})
+    default = client.get(f"/api/mesh/{line.code}", day)
+    assert default.status_code == first.status_code
+    if first.status_code == 200:
+        assert default.json() == first.json()
+    for unit in (u for u in UNITS if u not in choices):
+        params = {**day, "line": line.code, "unit": CODES[unit]}
+        assert client.get(f"/api/mesh/{line.code}", params).status_code == 404
+        assert client.get(reverse("dashboards:mesh"), params).status_code == 404
+        assert client.get(reverse("dashboards:probability"), params).status_code == 404
+
+
 def _crafted(viewer: int) -> Any:
     """An org seen by ``viewer`` (0 manages the line, 1 the first team and the team inside
     it — not the second team —, 3 is a rep): reps in every team, calls and visits on the
@@ -539,6 +589,33 @@ def _crafted(viewer: int) -> Any:
     )
 
 
+# A manager of two separate teams (the team inside the first, as a manager there, and the
+# second, as its manager of record), not of the line: a row, a board and a mesh for each.
+@example(
+    people=[
+        [(T1A, Role.MANAGER)],
+        [(T1, Role.REP)],
+        [(T1A, Role.REP)],
+        [(T2, Role.REP), (T1, Role.REP)],
+        [(T2, Role.REP)],
+    ],
+    unit_managers={T2: 0},
+    activities=[
+        (2, ActivityType.CALL, DAY, 10, True),
+        (3, ActivityType.VISIT, DAY, 10, True),
+        (4, ActivityType.CALL, MONDAY, 0, False),
+        (1, ActivityType.CALL, DAY, 10, True),
+    ],
+    deals=[
+        (2, False, 700, (DAY, 10)),
+        (3, False, 400, (date(2026, 4, 28), 10)),
+        (4, False, 900, (PERIOD_START, 0)),
+        (4, True, 600, (DAY, 10)),
+        (1, False, 250, (DAY, 10)),
+    ],
+    leads=[(2, False, DAY), (4, False, PERIOD_START), (1, False, DAY)],
+    viewer=0,
+)
 @_crafted(0)
 @_crafted(1)
 @_crafted(3)
@@ -572,13 +649,6 @@ def test_dashboard_rows_are_the_visible_people_and_totals_add_up(
     deals = [(who(p), *rest) for p, *rest in deals]
     leads = [(who(p), *rest) for p, *rest in leads]
     viewer = who(viewer)
-    # A mismatch in the dashboards, failing this property, is left out of the generated
-    # orgs until it is fixed (then drop the assume below): a manager of two separate teams
-    # (and not of the line) gets the first team's mesh only (LineScope.top_unit) on the
-    # overview and the mesh page and API — the other team's reps and revenue are missing,
-    # or the API is 404 when the first team has no rep — while the board lists both teams'
-    # reps.
-    assume(len(org.managed_tops(viewer)) <= 1)
     note(f"{org=} {activities=} {deals=} {leads=} {viewer=}")
     event(
         "viewer: "
@@ -589,6 +659,8 @@ def test_dashboard_rows_are_the_visible_people_and_totals_add_up(
             if org.whole_line(viewer)
             else "their own board"
             if org.own_board_only(viewer)
+            else "several units"
+            if org.unit_choices(viewer)
             else "a team"
         )
     )
@@ -597,7 +669,16 @@ def test_dashboard_rows_are_the_visible_people_and_totals_add_up(
         client = Client()
         client.force_login(org.users[viewer])
         check_board(client, org, viewer, line)
-        check_overview_and_mesh(client, org, viewer, line)
+        choices = org.unit_choices(viewer)
+        if choices:
+            # A manager of several units: the overview has a row for each, the board and
+            # the mesh one at a time; the default is the first.
+            for top in choices:
+                check_board(client, org, viewer, line, top)
+                check_overview_and_mesh(client, org, viewer, line, top)
+            check_default_unit(client, org, viewer, line, choices)
+        else:
+            check_overview_and_mesh(client, org, viewer, line)
         transaction.set_rollback(True)
 
 

@@ -83,8 +83,13 @@ class CalibrationOut(Schema):
 
 
 @router.get("/{line}", response=ForecastOut, summary="Where the period will end")
-def get_forecast(request: HttpRequest, line: Text, as_of: Day | None = None) -> ForecastOut:
+def get_forecast(
+    request: HttpRequest, line: Text, as_of: Day | None = None, unit: Text | None = None
+) -> ForecastOut:
     """The attainment distribution of the line (a manager), their team, or the caller's share.
+
+    A manager of several teams in the line picks one with ``unit`` (its code; the first by
+    default, any other unit is a 404).
 
     Closed revenue + open deals with calibrated win rates + run-rate new business (for a
     project line: milestones that may land in the period). Quantiles are money; the chance of
@@ -93,7 +98,7 @@ def get_forecast(request: HttpRequest, line: Text, as_of: Day | None = None) -> 
     user = request.user
     if not isinstance(user, User):  # pragma: no cover - auth= refuses anyone else
         raise Http404
-    scope = line_scope_or_404(user=user, code=line)
+    scope = line_scope_or_404(user=user, code=line, unit=unit)
     day = as_of or timezone.localdate()
     choice = approved_plan_for(line=scope.line, as_of=day)
     if choice is None:

@@ -160,13 +160,18 @@ def catch_up_out(catch: CatchUpView | None) -> CatchUpOut | None:
 
 
 def _report(
-    request: HttpRequest, line: str, as_of: date | None, *, people: bool = True
+    request: HttpRequest,
+    line: str,
+    as_of: date | None,
+    *,
+    unit: str | None = None,
+    people: bool = True,
 ) -> tuple[LineScope, MeshReport]:
-    """The caller's scope and mesh; with ``people``, the trees of the people they may see.
+    """The caller's scope (narrowed to ``unit``) and mesh; with ``people``, the visible trees.
 
     Only those trees are built: a member's own, or everyone's in the manager's scope.
     """
-    scope = line_scope_or_404(user=request.user, code=line)  # type: ignore[arg-type]
+    scope = line_scope_or_404(user=request.user, code=line, unit=unit)  # type: ignore[arg-type]
     day = as_of or timezone.localdate()
     choice = approved_plan_for(line=scope.line, as_of=day)
     if choice is None:
@@ -184,13 +189,17 @@ def _report(
 
 
 @router.get("/{line}", response=MeshOut, summary="The mesh tree of a business line")
-def get_mesh(request: HttpRequest, line: str, as_of: date | None = None) -> MeshOut:
+def get_mesh(
+    request: HttpRequest, line: str, as_of: date | None = None, unit: str | None = None
+) -> MeshOut:
     """Plan against actual at every node, the gap attribution and each visible person's tree.
 
     A manager gets the line (or their team) and its people; a front-line member only their
-    own tree. Numbers are decimal strings; ``as_of`` defaults to today.
+    own tree. A manager of several teams in the line picks one with ``unit`` (its code; the
+    first by default, any other unit is a 404). Numbers are decimal strings; ``as_of``
+    defaults to today.
     """
-    scope, report = _report(request, line, as_of)
+    scope, report = _report(request, line, as_of, unit=unit)
     own_only = scope.own_board_only
     people = [
         p
@@ -215,9 +224,14 @@ def get_mesh(request: HttpRequest, line: str, as_of: date | None = None) -> Mesh
 
 
 @router.get("/{line}/catch-up", response=CatchUpOut, summary="The catch-up plan of a line")
-def get_catch_up(request: HttpRequest, line: str, as_of: date | None = None) -> CatchUpOut:
-    """The remaining target re-planned over the remaining working days (managers only)."""
-    scope, report = _report(request, line, as_of, people=False)
+def get_catch_up(
+    request: HttpRequest, line: str, as_of: date | None = None, unit: str | None = None
+) -> CatchUpOut:
+    """The remaining target re-planned over the remaining working days (managers only).
+
+    ``unit`` picks one of the caller's teams, as for the mesh.
+    """
+    scope, report = _report(request, line, as_of, unit=unit, people=False)
     result = None if scope.own_board_only else catch_up_out(report.catch_up)
     if result is None:
         raise Http404

@@ -14,7 +14,6 @@ shown to whoever sees the whole line. An out-of-scope ``?line=`` is a 404.
 from __future__ import annotations
 
 from typing import Any
-from urllib.parse import urlencode
 
 from django.conf import settings
 from django.http import Http404, HttpRequest, HttpResponse
@@ -36,7 +35,7 @@ from salesmesh.dashboards.charts_behaviour import (
     referral_chart,
     visit_calendar_chart,
 )
-from salesmesh.dashboards.common import DashboardContext, dashboard_context
+from salesmesh.dashboards.common import dashboard_context
 from salesmesh.org.models import Paradigm
 
 # The spans the visit calendar offers, in weeks.
@@ -61,14 +60,6 @@ def _calendar_weeks(request: HttpRequest) -> int:
     except ValueError:
         return DEFAULT_CALENDAR_WEEKS
     return weeks if weeks in CALENDAR_WEEKS else DEFAULT_CALENDAR_WEEKS
-
-
-def _query(ctx: DashboardContext) -> str:
-    """``line=…&as_of=…`` for the partial's URL."""
-    params = {"as_of": ctx.as_of.isoformat()}
-    if ctx.scope is not None:
-        params = {"line": ctx.scope.line.code, **params}
-    return urlencode(params)
 
 
 def _calendar_context(calendar: VisitCalendar, weeks: int) -> dict[str, Any]:
@@ -96,8 +87,8 @@ def _calendar_context(calendar: VisitCalendar, weeks: int) -> dict[str, Any]:
 
 def behaviour_page(request: HttpRequest) -> HttpResponse:
     """The dashboard of the chosen behaviour line (``?line=``) as of a day (``?as_of=``)."""
-    ctx = dashboard_context(request, paradigm=Paradigm.BEHAVIOUR)
-    context: dict[str, Any] = {**ctx.template_context(), "query": _query(ctx)}
+    ctx = dashboard_context(request, paradigm=Paradigm.BEHAVIOUR, units="any")
+    context: dict[str, Any] = {**ctx.template_context(), "query": ctx.query}
     scope = ctx.scope
     if scope is None:
         return render(request, "dashboards/behaviour.html", context)
@@ -156,7 +147,7 @@ def behaviour_page(request: HttpRequest) -> HttpResponse:
 
 def calendar_partial(request: HttpRequest) -> HttpResponse:
     """The BD visit calendar alone, over ``?weeks=`` (an htmx partial)."""
-    ctx = dashboard_context(request, paradigm=Paradigm.BEHAVIOUR)
+    ctx = dashboard_context(request, paradigm=Paradigm.BEHAVIOUR, units="any")
     if ctx.scope is None:
         raise Http404
     weeks = _calendar_weeks(request)
@@ -169,5 +160,5 @@ def calendar_partial(request: HttpRequest) -> HttpResponse:
     return render(
         request,
         "dashboards/behaviour_calendar.html",
-        {**ctx.template_context(), "query": _query(ctx), **_calendar_context(calendar, weeks)},
+        {**ctx.template_context(), "query": ctx.query, **_calendar_context(calendar, weeks)},
     )

@@ -19,7 +19,7 @@ def attainment_chart(
 ) -> dict[str, Any]:
     """Each line's actual and expected-to-date as a share of its period target."""
     rows = [s for s in summaries if s.root is not None and s.root.plan]
-    names = [s.scope.line.display_name for s in rows]
+    names = [s.label for s in rows]
     actual_pct = [_percent(s.root.actual, s.root.plan) for s in rows if s.root]
     expected_pct = [_percent(s.root.expected_to_date, s.root.plan) for s in rows if s.root]
     colours = [PARADIGM_COLOURS.get(s.scope.line.paradigm, PARADIGM_COLOURS[""]) for s in rows]

@@ -67,7 +67,7 @@ def _mesh_page(ctx: DashboardContext, *, user_id: int, person_id: int | None = N
 
 def mesh_page(request: HttpRequest) -> HttpResponse:
     """The mesh tree of the chosen line (``?line=``) as of a day (``?as_of=``)."""
-    ctx = dashboard_context(request, paradigm=None)
+    ctx = dashboard_context(request, paradigm=None, units="one")
     page = _mesh_page(ctx, user_id=request.user.pk)
     return render(
         request,
@@ -78,7 +78,7 @@ def mesh_page(request: HttpRequest) -> HttpResponse:
 
 def mesh_person(request: HttpRequest) -> HttpResponse:
     """One person's tree, attribution and diagnosis (an htmx partial of the mesh page)."""
-    ctx = dashboard_context(request, paradigm=None)
+    ctx = dashboard_context(request, paradigm=None, units="one")
     try:
         person_id = int(request.GET.get("person", ""))
     except ValueError:

@@ -27,7 +27,7 @@ def overview_page(request: HttpRequest) -> HttpResponse:
             summary,
             forecast_fan(
                 summary,
-                title=_("%(line)s: revenue by week, forecast") % {"line": summary.scope.line},
+                title=_("%(line)s: revenue by week, forecast") % {"line": summary.label},
                 band=_("P10 to P90"),
                 median=_("P50"),
                 closed=_("Closed"),
@@ -56,7 +56,7 @@ def overview_page(request: HttpRequest) -> HttpResponse:
             "summaries": summaries,
             "attainment_chart": chart,
             "fans": [
-                {"summary": s, "figure": fan, "id": f"fan-{s.scope.line.code}"}
+                {"summary": s, "figure": fan, "id": f"fan-{s.key}"}
                 for s, fan in fans
                 if fan is not None
             ],

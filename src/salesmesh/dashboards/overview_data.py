@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
+from urllib.parse import urlencode
 
 from salesmesh.core.mesh import MeshError, MeshNode
 from salesmesh.dashboards.scope import LineScope
@@ -28,6 +29,29 @@ class LineSummary:
     forecast: ForecastView | None = None
 
     @property
+    def label(self) -> str:
+        """The line's name, with the unit's when the row is one of several managed units."""
+        focus = self.scope.focus
+        if focus is None or focus.pk == self.scope.line.pk:
+            return self.scope.line.display_name
+        return f"{self.scope.line.display_name} · {focus.display_name}"
+
+    @property
+    def key(self) -> str:
+        """A code unique among the overview's rows (for element ids)."""
+        focus = self.scope.focus
+        return self.scope.line.code if focus is None else f"{self.scope.line.code}-{focus.code}"
+
+    @property
+    def query(self) -> str:
+        """``line=…`` (and ``unit=…``) for links to the row's mesh."""
+        focus = self.scope.focus
+        params = {"line": self.scope.line.code}
+        if focus is not None:
+            params["unit"] = focus.code
+        return urlencode(params)
+
+    @property
     def attainment(self) -> Decimal | None:
         """Actual ÷ the whole period's target (None without a plan or a target)."""
         if self.root is None or not self.root.plan:
@@ -36,9 +60,12 @@ class LineSummary:
 
 
 def line_summaries(*, scopes: list[LineScope], user: User, as_of: date) -> list[LineSummary]:
-    """A summary per line in scope, in tree order: the mesh root and the forecast."""
+    """A summary per line in scope, in tree order: the mesh root and the forecast.
+
+    A manager of several units inside a line gets a summary for each of them.
+    """
     summaries = []
-    for scope in scopes:
+    for scope in (unit_scope for line_scope in scopes for unit_scope in line_scope.per_unit()):
         choice = approved_plan_for(line=scope.line, as_of=as_of)
         if choice is None:
             summaries.append(LineSummary(scope=scope, choice=None, root=None, own=False))

@@ -15,7 +15,6 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from typing import Any
-from urllib.parse import urlencode
 
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import render
@@ -64,11 +63,8 @@ class ProbabilityContext:
 
     @property
     def query(self) -> str:
-        """``line=…&as_of=…`` for the partials' URLs."""
-        params = {"as_of": self.dashboard.as_of.isoformat()}
-        if self.scope is not None:
-            params = {"line": self.scope.line.code, **params}
-        return urlencode(params)
+        """``line=…&unit=…&as_of=…`` for the partials' URLs."""
+        return self.dashboard.query
 
     def template_context(self) -> dict[str, Any]:
         return {
@@ -93,7 +89,7 @@ def _reps_in_scope(scope: LineScope) -> tuple[User, ...]:
 
 def probability_context(request: HttpRequest) -> ProbabilityContext:
     """The line in scope (404 when out of scope), its plan for the day, and its reps."""
-    ctx = dashboard_context(request, paradigm=Paradigm.PROBABILITY)
+    ctx = dashboard_context(request, paradigm=Paradigm.PROBABILITY, units="one")
     user = request.user
     if not isinstance(user, User):  # pragma: no cover - dashboard_context refuses them first
         raise Http404

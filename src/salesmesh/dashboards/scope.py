@@ -7,12 +7,17 @@ or is an admin. Inside a line the user sees:
 - the manager of a team inside the line: that team's subtree, and its people;
 - anyone else (a rep, an SDR, a PMO …): their own board only.
 
+A manager of several units inside a line (two teams, say, but not the line) sees each of
+them: ``focused_on(code)`` narrows the scope to one of those units and its people (the
+dashboards' ``?unit=``, the API's ``unit``); without a choice the first one is shown, and
+the overview shows a row for each (``per_unit``).
+
 Out of scope is 404, never 403 (it would confirm the line exists).
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field, replace
 
 from django.http import Http404
 
@@ -33,6 +38,11 @@ class LineScope:
     managed_units: tuple[OrgUnit, ...]
     # Everyone in the line whose board the user may see (the user included if a member).
     person_ids: frozenset[int]
+    # (user id, unit path) of every membership behind ``person_ids``: what narrows the
+    # scope to one managed unit.
+    member_paths: tuple[tuple[int, str], ...] = field(default=(), compare=False, repr=False)
+    # The managed unit chosen (``focused_on``), else None: the first one is shown.
+    focus: OrgUnit | None = None
 
     @property
     def whole_line(self) -> bool:
@@ -46,7 +56,34 @@ class LineScope:
     @property
     def top_unit(self) -> OrgUnit | None:
         """The unit whose totals the user sees first: the line, their team, or none."""
+        if self.focus is not None:
+            return self.focus
         return self.managed_units[0] if self.managed_units else None
+
+    @property
+    def unit_choices(self) -> tuple[OrgUnit, ...]:
+        """The units the user may switch between (only when they manage more than one)."""
+        return self.managed_units if len(self.managed_units) > 1 else ()
+
+    def focused_on(self, code: str) -> LineScope:
+        """This scope narrowed to the managed unit with ``code`` and its people; else 404."""
+        unit = next((u for u in self.managed_units if u.code == code), None)
+        if unit is None:
+            raise Http404
+        if unit.pk == self.line.pk:
+            return replace(self, focus=unit)
+        people = frozenset(uid for uid, path in self.member_paths if path.startswith(unit.path))
+        return replace(self, focus=unit, person_ids=people)
+
+    def one_unit(self) -> LineScope:
+        """Narrowed to the first managed unit when there are several (a mesh shows one)."""
+        return self.focused_on(self.unit_choices[0].code) if self.unit_choices else self
+
+    def per_unit(self) -> list[LineScope]:
+        """One scope per managed unit when there are several, else this scope alone."""
+        if not self.unit_choices:
+            return [self]
+        return [self.focused_on(unit.code) for unit in self.unit_choices]
 
 
 def line_scopes(*, user: User, paradigm: str | None = None) -> list[LineScope]:
@@ -77,11 +114,16 @@ def line_scopes(*, user: User, paradigm: str | None = None) -> list[LineScope]:
     people = list(memberships_visible_to(user=user).values_list("user_id", "unit__path"))
     scopes = []
     for line in candidates:
-        person_ids = frozenset(uid for uid, path in people if path.startswith(line.path))
+        paths_in_line = tuple((uid, path) for uid, path in people if path.startswith(line.path))
+        person_ids = frozenset(uid for uid, _path in paths_in_line)
         units = managed_units.get(line.pk, ())
         if not units and user.pk not in person_ids:
             continue
-        scopes.append(LineScope(line=line, managed_units=units, person_ids=person_ids))
+        scopes.append(
+            LineScope(
+                line=line, managed_units=units, person_ids=person_ids, member_paths=paths_in_line
+            )
+        )
     return scopes
 
 
@@ -107,9 +149,15 @@ def _managed_units_by_line(
     return result
 
 
-def line_scope_or_404(*, user: User, code: str, paradigm: str | None = None) -> LineScope:
-    """The user's scope on the line with this code; 404 when out of scope."""
+def line_scope_or_404(
+    *, user: User, code: str, paradigm: str | None = None, unit: str | None = None
+) -> LineScope:
+    """The user's scope on the line with this code, narrowed to one unit; 404 out of scope.
+
+    The unit is ``unit`` (a code; 404 when it is not one the user manages in the line), else
+    the first the user manages there: a mesh or a forecast is of one node.
+    """
     for scope in line_scopes(user=user, paradigm=paradigm):
         if scope.line.code == code:
-            return scope
+            return scope.focused_on(unit) if unit else scope.one_unit()
     raise Http404
