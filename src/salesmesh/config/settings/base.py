@@ -103,10 +103,11 @@ AUTHENTICATION_BACKENDS = [
     "salesmesh.security.lockout.LockoutBackend",
     "django.contrib.auth.backends.ModelBackend",
 ]
-# Argon2 for new and changed passwords; the others still verify older hashes,
-# which Django re-hashes with Argon2 at the user's next sign-in.
+# Argon2id (at OWASP's recommended cost: salesmesh.accounts.hashers) for new and changed
+# passwords; the others still verify older hashes, which Django re-hashes with it at the
+# user's next sign-in (as it does Argon2 hashes made with other settings).
 PASSWORD_HASHERS = [
-    "django.contrib.auth.hashers.Argon2PasswordHasher",
+    "salesmesh.accounts.hashers.Argon2PasswordHasher",
     "django.contrib.auth.hashers.PBKDF2PasswordHasher",
     "django.contrib.auth.hashers.PBKDF2SHA1PasswordHasher",
     "django.contrib.auth.hashers.ScryptPasswordHasher",
