@@ -162,6 +162,8 @@ def start_server(
         str(workers),
         "--threads",
         str(threads),
+        # As docs/operations.md serves it: the master imports the app once, then forks.
+        "--preload",
     ]
     with log.open("ab") as sink:
         return subprocess.Popen(command, env=env, stdout=sink, stderr=sink)  # noqa: S603
