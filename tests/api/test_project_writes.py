@@ -11,6 +11,7 @@ from django.test import Client
 from django.urls import reverse
 
 from salesmesh.audit.models import AuditEntry
+from salesmesh.audit.selectors import entries_for
 from salesmesh.org.models import Role, User
 from salesmesh.projects.models import (
     Milestone,
@@ -437,6 +438,25 @@ def test_only_staff_with_the_admin_s_permissions_assign_members(rworld):
     assert not ProjectMember.objects.filter(project=project, user=bob).exists()
     assert signed_in(rworld, "bob").get(f"/api/projects/{project.pk}").status_code == 404
     assert client.delete(url).status_code == 404  # no longer on it
+    # Joined, promoted, taken off: each in the project's history, by the admin, via the API.
+    changes = [
+        e
+        for e in entries_for(project).filter(field="member").order_by("at", "pk")
+        if bob.pk in ((e.old or {}).get("user"), (e.new or {}).get("user"))
+    ]
+    assert [
+        (
+            e.old and e.old["role"],
+            e.new and e.new["role"],
+            e.by.username if e.by else None,
+            e.source,
+        )
+        for e in changes
+    ] == [
+        (None, "business", "admin", "api"),
+        ("business", "solution", "admin", "api"),
+        ("solution", None, "admin", "api"),
+    ]
 
 
 def test_member_assignment_refusals(rworld):
@@ -444,6 +464,7 @@ def test_member_assignment_refusals(rworld):
     staff = User.objects.create(username="root", is_staff=True, is_superuser=True)
     client = Client()
     client.force_login(staff)
+    history = AuditEntry.objects.count()
     gone = make_user("gone", unit=rworld.line)
     gone.is_active = False
     gone.save()
@@ -459,7 +480,7 @@ def test_member_assignment_refusals(rworld):
         client, "put", f"/api/projects/{project.pk}/members/{gone.pk}", {"role": "king"}
     )
     assert bad_role.status_code == 422
-    assert AuditEntry.objects.filter(object_id=project.pk).count() == 0  # as in the admin
+    assert AuditEntry.objects.count() == history  # a refused assignment leaves no history
 
 
 # Sessions and tokens ---------------------------------------------------------------------

@@ -17,8 +17,10 @@ from django.core.exceptions import ValidationError
 from django.db import IntegrityError, connection, transaction
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
-from django.utils import timezone
+from django.utils import timezone, translation
 
+from salesmesh.audit.models import AuditSource
+from salesmesh.audit.selectors import display_value, entries_for, history_for
 from salesmesh.demo.process import seed_demo_process_data
 from salesmesh.demo.seed import seed_demo_company
 from salesmesh.org.models import OrgUnit, Paradigm, Role, User
@@ -90,6 +92,51 @@ def test_assigning_again_changes_the_role_and_keeps_the_day(projects, people):
     assert ProjectMember.objects.filter(project=first).count() == 1
     assert (again.role, again.assigned_on) == (Role.SOLUTION, date(2026, 1, 5))
     assert list(first.members.all()) == [people["pmo"]]
+
+
+def _member_history(project: Project) -> list[tuple[object, object, str, str, str]]:
+    """The project's "member" changes, oldest first: (old, new, by, source, shown as)."""
+    rows = entries_for(project).filter(field="member").order_by("at", "pk")
+    return [
+        (
+            entry.old and (entry.old["user"], entry.old["role"]),
+            entry.new and (entry.new["user"], entry.new["role"]),
+            entry.by.username if entry.by else "",
+            entry.source,
+            display_value(Project, "member", entry.new or entry.old),
+        )
+        for entry in rows
+    ]
+
+
+def test_joining_a_new_role_and_leaving_are_in_the_project_s_history(projects, people):
+    project, solution, boss = projects[2], people["solution"], people["manager"]
+    project_member_assign(project=project, user=solution, role=Role.SOLUTION, by=boss)
+    # The same role again (a new day only) is no change of membership.
+    project_member_assign(
+        project=project, user=solution, role=Role.SOLUTION, assigned_on=date(2026, 3, 1), by=boss
+    )
+    project_member_assign(
+        project=project, user=solution, role=Role.PMO, by=boss, source=AuditSource.API
+    )
+    assert project_member_unassign(project=project, user=solution, by=boss)
+    assert not project_member_unassign(project=project, user=solution, by=boss)  # not on it
+
+    label = solution.display_name
+    assert _member_history(project) == [
+        (None, (solution.pk, "solution"), "boss", "web", f"{label} · {Role.SOLUTION.label}"),
+        (
+            (solution.pk, "solution"),
+            (solution.pk, "pmo"),
+            "boss",
+            "api",
+            f"{label} · {Role.PMO.label}",
+        ),
+        ((solution.pk, "pmo"), None, "boss", "web", f"{label} · {Role.PMO.label}"),
+    ]
+    with translation.override("en"):
+        shown = history_for(project, boss)
+        assert [row.field for row in shown] == ["project member"] * 3
 
 
 def test_the_day_defaults_to_today(projects, people):
@@ -258,6 +305,15 @@ def test_the_admin_inline_assigns_and_unassigns_through_the_services(
     assert list(
         ProjectMember.objects.filter(project=project).values_list("user__username", "role")
     ) == [("sol", Role.SOLUTION)]
+    # Both changes are in the project's history, by the admin's user, through the admin.
+    pmo, solution = people["pmo"], people["solution"]
+    assert [(old, new, source) for old, new, _by, source, _shown in _member_history(project)][
+        -2:
+    ] == [
+        ((pmo.pk, "pmo"), None, "admin"),
+        (None, (solution.pk, "solution"), "admin"),
+    ]
+    assert {by for *_rest, by, _source, _shown in _member_history(project)[-2:]} == {"admin"}
 
 
 def test_the_admin_inline_refuses_an_inactive_person(admin_client, projects):

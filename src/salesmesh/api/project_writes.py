@@ -486,7 +486,12 @@ def assign_project_member(
         raise Http404
     member = through_service(
         lambda: project_member_assign(
-            project=project, user=person, role=body.role, assigned_on=body.assigned_on
+            project=project,
+            user=person,
+            role=body.role,
+            assigned_on=body.assigned_on,
+            by=user,
+            source=AuditSource.API,
         )
     )
     return Status(201 if joining else 200, member)
@@ -501,8 +506,11 @@ def assign_project_member(
 def unassign_project_member(request: HttpRequest, project_id: int, user_id: int) -> Status[None]:
     """They lose sight of it from their next request, unless another rule still grants it."""
     project = _project(request, project_id)
-    if not _may_change_members(caller(request), "delete"):
+    user = caller(request)
+    if not _may_change_members(user, "delete"):
         raise Http404
-    if not project_member_unassign(project=project, user=_person(user_id)):
+    if not project_member_unassign(
+        project=project, user=_person(user_id), by=user, source=AuditSource.API
+    ):
         raise Http404
     return Status(204, None)

@@ -34,6 +34,7 @@ from salesmesh.projects.selectors import projects_visible_to
 # Fields recorded that are not model fields of the record (shown with these names).
 EXTRA_LABELS: dict[str, Callable[[], str]] = {
     "membership": lambda: _("role and team"),
+    "member": lambda: _("project member"),
 }
 
 

@@ -17,6 +17,7 @@ from typing import Any
 from salesmesh.accounts.models import Account, BuyingRole
 from salesmesh.accounts.services import account_create, contact_create
 from salesmesh.activities.models import ActivityType
+from salesmesh.audit.models import AuditSource
 from salesmesh.demo.process_base import Demo, line_and_plan, people, plan_decimal
 from salesmesh.demo.process_catalog import CUSTOMERS, ProjectSpec, extra_projects
 from salesmesh.org.models import OrgUnit, Role, User
@@ -168,7 +169,9 @@ class GovSeeder:
             Role.SOLUTION: self._in_turn(OwningRole.SOLUTION, number),
         }
         for role, person in staff.items():
-            project_member_assign(project=project, user=person, role=role, assigned_on=on)
+            project_member_assign(
+                project=project, user=person, role=role, assigned_on=on, source=AuditSource.SYSTEM
+            )
 
     def _in_turn(self, role: str, number: int) -> User:
         people_of_role = self.roles[role]

@@ -12,6 +12,7 @@ from django.http import HttpRequest
 
 from salesmesh.accounts.admin_base import ServiceAdmin
 from salesmesh.audit.models import AuditSource
+from salesmesh.org.models import User
 from salesmesh.projects.models import (
     Milestone,
     Project,
@@ -93,16 +94,22 @@ class ProjectAdmin(admin.ModelAdmin):
             return
         project = form.instance
         rows = formset.save(commit=False)
+        by = request.user if isinstance(request.user, User) else None
+        audit = {"by": by, "source": AuditSource.ADMIN}
         for removed in formset.deleted_objects:
-            project_member_unassign(project=project, user=removed.user)
+            project_member_unassign(project=project, user=removed.user, **audit)
         for row in rows:
             if row.pk is not None:
                 # A row moved to another person takes the first one off the project.
                 before = ProjectMember.objects.select_related("user").get(pk=row.pk)
                 if before.user_id != row.user_id:
-                    project_member_unassign(project=project, user=before.user)
+                    project_member_unassign(project=project, user=before.user, **audit)
             project_member_assign(
-                project=project, user=row.user, role=row.role, assigned_on=row.assigned_on
+                project=project,
+                user=row.user,
+                role=row.role,
+                assigned_on=row.assigned_on,
+                **audit,
             )
 
 

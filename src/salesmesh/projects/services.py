@@ -76,19 +76,49 @@ def project_member_check(*, user: User) -> None:
         )
 
 
+def _member_value(member: ProjectMember | None) -> dict[str, Any] | None:
+    """An assignment as the project's history keeps it: person, role, a readable label."""
+    if member is None:
+        return None
+    return {
+        "user": member.user_id,
+        "role": member.role,
+        "label": f"{member.user} · {member.get_role_display()}",
+    }
+
+
+def _audit_member(
+    project: Project,
+    before: dict[str, Any] | None,
+    after: dict[str, Any] | None,
+    by: User | None,
+    source: str,
+) -> None:
+    # One "member" change per person: joined (— → them), a new role, or left (them → —).
+    record_changes(project, {"member": before}, {"member": after}, ["member"], by=by, source=source)
+
+
 @transaction.atomic
 def project_member_assign(
-    *, project: Project, user: User, role: str, assigned_on: date | None = None
+    *,
+    project: Project,
+    user: User,
+    role: str,
+    assigned_on: date | None = None,
+    by: User | None = None,
+    source: str = AuditSource.WEB,
 ) -> ProjectMember:
     """Assign a person to the project in ``role``; they see it from their next request.
 
     Assigning someone already on the project changes their role and keeps the day they
-    joined (unless ``assigned_on`` is given); ``assigned_on`` defaults to today.
+    joined (unless ``assigned_on`` is given); ``assigned_on`` defaults to today. The
+    project's history records who joined or changed role, by whom.
     """
     project_member_check(user=user)
     # Lock the project so two assignments of the same person cannot race past the check.
     Project.objects.select_for_update().get(pk=project.pk)
-    member = ProjectMember.objects.filter(project=project, user=user).first()
+    member = ProjectMember.objects.filter(project=project, user=user).select_related("user").first()
+    before = _member_value(member)
     if member is None:
         member = ProjectMember(
             project=project,
@@ -102,18 +132,25 @@ def project_member_assign(
             member.assigned_on = assigned_on
     member.full_clean()
     member.save()
+    _audit_member(project, before, _member_value(member), by, source)
     return member
 
 
 @transaction.atomic
-def project_member_unassign(*, project: Project, user: User) -> bool:
-    """Take a person off the project; whether they were on it.
+def project_member_unassign(
+    *, project: Project, user: User, by: User | None = None, source: str = AuditSource.WEB
+) -> bool:
+    """Take a person off the project; whether they were on it (the history says who did).
 
     They lose sight of it from their next request, unless another rule still grants it
     (they own its account, or manage its line or the owner).
     """
-    deleted, _by_model = ProjectMember.objects.filter(project=project, user=user).delete()
-    return deleted > 0
+    member = ProjectMember.objects.filter(project=project, user=user).select_related("user").first()
+    if member is None:
+        return False
+    _audit_member(project, _member_value(member), None, by, source)
+    member.delete()
+    return True
 
 
 def milestone_revenue_check(*, milestone: Milestone) -> None:
