@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 from typing import Any
 
 import pytest
@@ -10,6 +11,7 @@ from django.utils import translation
 
 from salesmesh.accounts.models import Account, AccountOwnership
 from salesmesh.activities.models import ActivityDailyRollup
+from salesmesh.api.field_errors import MESSAGES, field_message
 from salesmesh.pipeline.models import Opportunity, OpportunityStageChange
 from tests.api.records_world import RecordsWorld, build_records_world
 
@@ -276,3 +278,68 @@ def test_two_clients_edit_the_same_deal_the_second_gets_409_and_history_one_chan
     assert str(deal.amount) == "150.00"
     changes = AuditEntry.objects.filter(object_id=deal.pk, field="amount")
     assert [(c.old, c.new, c.source) for c in changes] == [("99.90", "150.00", "api")]
+
+
+CJK = re.compile(r"[\u4e00-\u9fff]")
+
+
+def test_pydantic_s_own_field_messages_are_translated_too(client, rworld):
+    """Missing fields, a number that is not one, a page that is not a whole number, a day
+    that is not a date: said in the caller's language (pydantic's text is English only)."""
+    client.force_login(rworld.users["alice"])
+    body = {"amount": "lots"}
+    english = send(client, "post", "/api/opportunities", body, HTTP_ACCEPT_LANGUAGE="en")
+    assert {e["field"]: e["message"] for e in english.json()["errors"]} == {
+        "body.body.line": "This field is required.",
+        "body.body.account": "This field is required.",
+        "body.body.name": "This field is required.",
+        "body.body.amount": "Enter a number.",
+    }
+    chinese = send(client, "post", "/api/opportunities", body, HTTP_ACCEPT_LANGUAGE="zh-hans")
+    for response in (
+        chinese,
+        client.get("/api/opportunities?page=x", HTTP_ACCEPT_LANGUAGE="zh-hans"),
+        client.get("/api/mesh/any?as_of=13/05/2026", HTTP_ACCEPT_LANGUAGE="zh-hans"),
+    ):
+        assert response.status_code == 422
+        errors = response.json()["errors"]
+        assert errors
+        assert all(CJK.search(e["message"]) for e in errors), errors
+
+
+def test_each_known_pydantic_error_type_gets_its_own_message():
+    """Every listed type renders from a context like pydantic's; an unknown type keeps the
+    English text, and so does a known one whose context lacks the numbers."""
+    contexts = {
+        "string_too_short": {"min_length": 3},
+        "string_too_long": {"max_length": 9},
+        "decimal_max_digits": {"max_digits": 14},
+        "decimal_max_places": {"decimal_places": 2},
+        "decimal_whole_digits": {"whole_digits": 12},
+        "greater_than": {"gt": 0},
+        "greater_than_equal": {"ge": 1},
+        "less_than": {"lt": 5},
+        "less_than_equal": {"le": 7},
+        "enum": {"expected": "'a' or 'b'"},
+        "literal_error": {"expected": "'a' or 'b'"},
+        "too_short": {"min_length": 1},
+        "too_long": {"max_length": 2},
+        "value_error": {"error": ValueError("Mine.")},
+    }
+    with translation.override("en"):
+        for kind in MESSAGES:
+            message = field_message({"type": kind, "msg": "ENGLISH", "ctx": contexts.get(kind)})
+            assert message, kind
+            assert message != "ENGLISH", kind
+        assert field_message({"type": "less_than_equal", "ctx": {"le": 7}}) == (
+            "Enter a value of at most 7."
+        )
+        assert field_message({"type": "value_error", "ctx": {"error": ValueError("Mine.")}}) == (
+            "Mine."
+        )
+        assert field_message({"type": "something_new", "msg": "As pydantic says"}) == (
+            "As pydantic says"
+        )
+        assert field_message({"type": "too_long", "msg": "As pydantic says"}) == (
+            "As pydantic says"
+        )

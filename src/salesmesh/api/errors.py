@@ -1,7 +1,7 @@
 """One error body for every API failure: a stable code and a message in the caller's language.
 
 ``{"code": "not_found", "message": "…"}`` (plus ``"errors"`` for invalid input, one entry
-per field). Nothing else leaks: no stack trace, no SQL.
+per field: its path and a translated message). Nothing else leaks: no stack trace, no SQL.
 
 The schema declares these bodies on every operation that can answer them (see
 ``declare_error_responses``), so what a client reads in /api/openapi.json is what it gets.
@@ -16,6 +16,8 @@ from django.http import Http404, HttpRequest, HttpResponse
 from django.utils.translation import gettext as _
 from ninja import NinjaAPI, Schema
 from ninja.errors import AuthenticationError, HttpError, ValidationError
+
+from salesmesh.api.field_errors import field_message
 
 # Methods a browser session must send the CSRF token with.
 UNSAFE_METHODS = frozenset({"post", "put", "patch", "delete"})
@@ -54,7 +56,7 @@ def install_error_handlers(api: NinjaAPI) -> None:
         errors = [
             {
                 "field": ".".join(str(part) for part in error.get("loc", ())),
-                "message": error.get("msg", ""),
+                "message": field_message(error),
             }
             for error in exc.errors
         ]
