@@ -9,6 +9,7 @@ from django.utils.translation import gettext as _
 
 from salesmesh.demo.process import seed_demo_process_data
 from salesmesh.demo.seed import DEMO_PASSWORD, seed_demo_company
+from salesmesh.ops.statistics import refresh_planner_statistics
 
 
 class Command(BaseCommand):
@@ -60,6 +61,8 @@ class Command(BaseCommand):
         if process.skipped:
             self.stdout.write(_("The database already has accounts; process data left as it is."))
             return
+        # A year of records written at once: the planner needs to know they are there.
+        refresh_planner_statistics()
         self.stdout.write(
             self.style.SUCCESS(
                 _("Process data for the year up to %(until)s:") % {"until": until.isoformat()}
