@@ -42,6 +42,9 @@ def test_every_dashboard_in_both_languages_as_manager_and_member(browser, live_s
     seed_demo_process_data(until=timezone.localdate())
     assert WALKS, "no dashboard walk is registered"
     for walk in WALKS:
+        if walk.prepare is not None:
+            walk.prepare()
+    for walk in WALKS:
         for username in walk.logins:
             for language in LOCALES:
                 context, page = signed_in_page(browser, live_server.url, username, language)

@@ -3,7 +3,8 @@
 A walk is ``visit(page, base_url, artifacts, language, username)``: it opens its dashboard
 as that signed-in user, checks what the user should see (charts rendered, the right scope)
 and saves a screenshot named after the dashboard, user and language. Register each walk in
-``WALKS`` with the logins to run it as: a manager and a front-line member of the line.
+``WALKS`` with the logins to run it as: a manager and a front-line member of the line. A
+walk's ``prepare`` (optional) changes the seeded demo before any walk runs.
 """
 
 from __future__ import annotations
@@ -21,6 +22,7 @@ class Walk:
     name: str
     visit: Visit
     logins: tuple[str, ...]
+    prepare: Callable[[], None] | None = None
 
 
 WALKS: list[Walk] = []

@@ -7,4 +7,5 @@ from tests.browser.dashboards import (  # noqa: F401 - imported to register
     overview,
     probability,
     project,
+    units,
 )
