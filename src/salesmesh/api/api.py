@@ -6,7 +6,6 @@ from typing import Any
 
 from django.contrib.auth.decorators import login_not_required
 from django.urls import URLPattern, URLResolver, path
-from ninja import NinjaAPI
 from ninja.security import django_auth
 
 from salesmesh.api import plan_writes, project_writes, request_writes, token_views
@@ -14,7 +13,7 @@ from salesmesh.api.accounts import router as accounts_router
 from salesmesh.api.activities import router as activities_router
 from salesmesh.api.alerts import router as alerts_router
 from salesmesh.api.common import install_invalid_handler
-from salesmesh.api.errors import install_error_handlers
+from salesmesh.api.errors import DeclaredErrorsAPI, install_error_handlers
 from salesmesh.api.forecast import router as forecast_router
 from salesmesh.api.history import router as history_router
 from salesmesh.api.imports import router as imports_router
@@ -25,7 +24,7 @@ from salesmesh.api.plans import router as plans_router
 from salesmesh.api.projects import router as projects_router
 from salesmesh.api.tokens import token_auth
 
-api = NinjaAPI(
+api = DeclaredErrorsAPI(
     title="salesmesh API",
     version="1",
     description="Targets, plans, the mesh, forecasts, alerts and every record. Every operation "

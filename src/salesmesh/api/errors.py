@@ -3,8 +3,9 @@
 ``{"code": "not_found", "message": "…"}`` (plus ``"errors"`` for invalid input, one entry
 per field: its path and a translated message). Nothing else leaks: no stack trace, no SQL.
 
-The schema declares these bodies on every operation that can answer them (see
-``declare_error_responses``), so what a client reads in /api/openapi.json is what it gets.
+The schema declares these bodies on every operation that can answer them
+(``DeclaredErrorsAPI``, ``declare_error_responses``), so what a client reads in
+/api/openapi.json is what it gets.
 """
 
 from __future__ import annotations
@@ -33,8 +34,19 @@ class ErrorOut(Schema):
     errors: list[dict[str, Any]] | None = None
 
 
+class DeclaredErrorsAPI(NinjaAPI):
+    """A NinjaAPI whose schema declares the common error body on every operation."""
+
+    def get_openapi_schema(
+        self, *, path_prefix: str | None = None, path_params: dict[str, Any] | None = None
+    ) -> Any:
+        return declare_error_responses(
+            super().get_openapi_schema(path_prefix=path_prefix, path_params=path_params)
+        )
+
+
 def install_error_handlers(api: NinjaAPI) -> None:
-    """Route ninja's and Django's exceptions to the common body, and declare them in the schema."""
+    """Route ninja's and Django's exceptions to the common body."""
 
     def body(
         request: HttpRequest, status: int, code: str, message: str, **extra: Any
@@ -78,16 +90,6 @@ def install_error_handlers(api: NinjaAPI) -> None:
             message = _("Send the CSRF token with this request, or use an API token.")
             return body(request, 403, "csrf_failed", message)
         return body(request, exc.status_code, "error", text)
-
-    generate = api.get_openapi_schema
-
-    def get_openapi_schema(
-        *, path_prefix: str | None = None, path_params: dict[str, Any] | None = None
-    ) -> Any:
-        return declare_error_responses(generate(path_prefix=path_prefix, path_params=path_params))
-
-    # The routers are added after this runs; the schema is read from them on request.
-    api.get_openapi_schema = get_openapi_schema  # type: ignore[method-assign]
 
 
 def possible_errors(method: str, operation: dict[str, Any]) -> list[int]:
