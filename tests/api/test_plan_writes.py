@@ -297,3 +297,45 @@ def test_a_session_needs_the_csrf_token_and_a_bearer_token_does_not(pworld):
     )
     assert bearer.status_code == 201, bearer.content
     assert send(Client(), "post", url, {}).status_code == 401
+
+
+def test_a_draft_based_on_a_version_someone_has_since_followed_is_409(pworld):
+    """``based_on``: the newest version the caller saw; a later one of the same period
+    refuses the draft (nothing added, nothing audited); omitted, no check."""
+    client = signed_in(pworld, "line_mgr")
+    body = {"line": "pl", "assumptions": document_text(), "based_on": 0}
+    first = send(client, "post", "/api/plans", body)
+    assert first.status_code == 201, first.content
+    entries = AuditEntry.objects.count()
+
+    stale = send(client, "post", "/api/plans", body, HTTP_ACCEPT_LANGUAGE="en")
+    assert stale.status_code == 409
+    assert stale.json()["code"] == "conflict"
+    assert "Version 1 of the 2025-07 plan was saved" in stale.json()["message"]
+    assert PlanVersion.objects.filter(unit=pworld.line).count() == 1
+    assert AuditEntry.objects.count() == entries
+
+    seen = send(client, "post", "/api/plans", {**body, "based_on": first.json()["id"]})
+    assert seen.status_code == 201
+    assert seen.json()["number"] == 2
+    blind = draft(client)  # no based_on: appended
+    assert blind.status_code == 201
+    assert blind.json()["number"] == 3
+
+    # A version of another period saved since is no conflict for this one.
+    august = plan_document(["ann", "bo"], target=46_000)
+    august["period"] = "2025-08"
+    other_period = send(
+        client,
+        "post",
+        "/api/plans",
+        {"line": "pl", "assumptions": assumptions_for_editing(august), "based_on": 0},
+    )
+    assert other_period.status_code == 201, other_period.content
+    assert other_period.json()["period"] == "2025-08"
+    assert (
+        send(client, "post", "/api/plans", {**body, "based_on": blind.json()["id"]}).json()[
+            "number"
+        ]
+        == 4
+    )

@@ -8,6 +8,7 @@ import json
 import openpyxl
 import pytest
 import yaml
+from django.test import Client
 from django.urls import reverse
 
 from salesmesh.org.models import User
@@ -254,3 +255,44 @@ def test_the_head_cannot_approve_a_draft_of_their_own(client, login_as):
     client.post(reverse("planning:plan_approve", args=[version.pk]))
     version.refresh_from_db()
     assert version.status == PlanStatus.DRAFT
+
+
+def test_two_editors_the_second_save_is_refused_until_they_have_seen_the_first(client, login_as):
+    """Both open the editor on the same plan; the first saves; the second's save is a 409
+    naming the new version, their text kept; saving again adds theirs after it."""
+    login_as("manager")
+    other = Client()
+    other.force_login(User.objects.get(username="head"))
+    first_form = client.get(reverse("planning:plan_edit", args=["smb"])).context["form"]
+    second_form = other.get(reverse("planning:plan_edit", args=["smb"])).context["form"]
+    seen = first_form.initial["based_on"]
+    assert seen == second_form.initial["based_on"] == PlanVersion.objects.latest("pk").pk
+    text = first_form.initial["assumptions"]
+    url = reverse("planning:plan_edit", args=["smb"])
+    before = PlanVersion.objects.count()
+
+    saved = client.post(url, {"assumptions": text, "based_on": seen, "save": "1"})
+    assert saved.status_code == 302
+    first = PlanVersion.objects.latest("pk")
+
+    mine = text.replace("target:", "# a comment of the head's\ntarget:", 1)
+    refused = other.post(
+        url,
+        {"assumptions": mine, "note": "my cut", "based_on": seen, "save": "1"},
+        HTTP_ACCEPT_LANGUAGE="en",
+    )
+    assert refused.status_code == 409
+    assert PlanVersion.objects.count() == before + 1  # nothing added
+    page = refused.content.decode()
+    assert f"Version {first.number} of the {first.period_label} plan was saved" in page
+    assert reverse("planning:plan_detail", args=[first.pk]) in page
+    form = refused.context["form"]
+    assert form.data["assumptions"] == mine  # the text is kept
+    assert form.data["note"] == "my cut"
+    assert int(form.data["based_on"]) == first.pk  # saving again is based on it
+
+    again = other.post(
+        url, {"assumptions": mine, "note": "my cut", "based_on": first.pk, "save": "1"}
+    )
+    assert again.status_code == 302
+    assert PlanVersion.objects.latest("pk").number == first.number + 1

@@ -24,6 +24,7 @@ from ninja import Schema, Status
 from pydantic import ConfigDict, Field
 
 from salesmesh.api.common import (
+    MAX_INT,
     READ_ERRORS,
     WRITE_ERRORS,
     InvalidInput,
@@ -54,6 +55,10 @@ class PlanDraftIn(Schema):
     assumptions: str
     # What changed and why.
     note: str = ""
+    # The id of the line's newest plan version the caller has seen (GET /api/plans), 0 for
+    # none: when a version of the same period has been saved since, the draft is refused
+    # with 409 naming it. Omitted: no check (an integration that only appends drafts).
+    based_on: int | None = Field(default=None, ge=0, le=MAX_INT)
 
 
 class PlanApproveIn(Schema):
@@ -115,6 +120,7 @@ def create_plan(request: HttpRequest, body: PlanDraftIn) -> Status[PlanVersion]:
             by=user,
             note=form.cleaned_data["note"],
             source=AuditSource.API,
+            based_on=body.based_on,
         )
     )
     return Status(201, get_plan(request, version.pk))

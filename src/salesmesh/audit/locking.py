@@ -27,9 +27,10 @@ class StaleObject(ValidationError):
     A ValidationError, so the web forms show it like any refusal and save nothing.
     """
 
-    def __init__(self, record: models.Model | None = None) -> None:
+    def __init__(self, record: models.Model | None = None, message: Any = None) -> None:
         super().__init__(
-            _(
+            message
+            or _(
                 "This record was changed by someone else since you opened it; "
                 "reload it and make your change again."
             ),

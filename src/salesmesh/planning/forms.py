@@ -81,6 +81,11 @@ class PlanEditorForm(forms.Form):
         max_length=2_000_000,
     )
     note = forms.CharField(label=_("What changed and why"), required=False, max_length=500)
+    # The id of the line's newest plan version when the editor opened (0: none); a
+    # version of the same period saved since refuses the save (plan_version_save).
+    based_on = forms.IntegerField(
+        widget=forms.HiddenInput, required=False, min_value=0, max_value=2**63 - 1
+    )
 
     def clean_assumptions(self) -> dict[str, Any]:
         try:

@@ -18,8 +18,10 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
+from salesmesh.audit.locking import StaleObject
 from salesmesh.audit.selectors import history_for
 from salesmesh.core.diff import diff
+from salesmesh.org.models import OrgUnit
 from salesmesh.planfile.loader import PlanFileError
 from salesmesh.planfile.report import report_to_dict, report_to_json
 from salesmesh.planfile.xlsx import workbook_bytes
@@ -92,27 +94,61 @@ def plan_edit(request: HttpRequest, code: str) -> HttpResponse:
             except PlanFileError as exc:
                 problems = [(path, message.render(_)) for path, message in exc.problems]
             if report is not None and "save" in request.POST:
-                version = plan_version_save(
-                    line=line,
-                    period_label=report.period_label,
-                    paradigm=report.paradigm,
-                    assumptions=document,
-                    result=report_to_dict(report),
-                    by=request.user,
-                    note=form.cleaned_data["note"],
-                )
+                try:
+                    version = plan_version_save(
+                        line=line,
+                        period_label=report.period_label,
+                        paradigm=report.paradigm,
+                        assumptions=document,
+                        result=report_to_dict(report),
+                        by=request.user,
+                        note=form.cleaned_data["note"],
+                        based_on=form.cleaned_data["based_on"],
+                    )
+                except StaleObject as stale:
+                    # The author's text stays in the form; the newer version is linked,
+                    # and saving again (now based on it) adds theirs after it.
+                    form = PlanEditorForm(
+                        {**request.POST.dict(), "based_on": _newest_version_id(line)}
+                    )
+                    form.is_valid()
+                    form.add_error(None, stale)
+                    return render(
+                        request,
+                        "planning/plan_edit.html",
+                        {
+                            "line": line,
+                            "form": form,
+                            "report": report,
+                            "problems": problems,
+                            "base": base,
+                            "newer": stale.record,
+                        },
+                        status=409,
+                    )
                 messages.success(
                     request, _("Saved as draft version %(number)s.") % {"number": version.number}
                 )
                 return redirect("planning:plan_detail", pk=version.pk)
     else:
         source = base.assumptions if base else starting_assumptions(line=line)
-        form = PlanEditorForm(initial={"assumptions": assumptions_for_editing(source)})
+        form = PlanEditorForm(
+            initial={
+                "assumptions": assumptions_for_editing(source),
+                "based_on": _newest_version_id(line),
+            }
+        )
     return render(
         request,
         "planning/plan_edit.html",
         {"line": line, "form": form, "report": report, "problems": problems, "base": base},
     )
+
+
+def _newest_version_id(line: OrgUnit) -> int:
+    """The id of the line's newest plan version of any period (0 when it has none)."""
+    newest = PlanVersion.objects.filter(unit=line).order_by("-pk").values_list("pk", flat=True)
+    return newest.first() or 0
 
 
 def plan_detail(request: HttpRequest, pk: int) -> HttpResponse:

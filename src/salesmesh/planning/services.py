@@ -5,7 +5,9 @@ versions': each new version records its target against the previous
 version's, and each status move (draft → approved → superseded) is recorded
 with who made it. A version's ``version`` counter locks approval
 optimistically: approving a version someone changed since it was shown is
-refused with :class:`~salesmesh.audit.locking.StaleObject`.
+refused with :class:`~salesmesh.audit.locking.StaleObject`; so is saving a
+draft when a colleague has saved one of the same period since the author
+started (``based_on``).
 """
 
 from __future__ import annotations
@@ -18,7 +20,7 @@ from django.db.models import Max
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from salesmesh.audit.locking import claim_version
+from salesmesh.audit.locking import StaleObject, claim_version
 from salesmesh.audit.models import AuditSource
 from salesmesh.audit.services import record_changes
 from salesmesh.org.models import OrgUnit, Paradigm, UnitKind, User
@@ -68,14 +70,36 @@ def plan_version_save(
     by: User,
     note: str = "",
     source: str = AuditSource.WEB,
+    based_on: int | None = None,
 ) -> PlanVersion:
     """Save a plan as the next draft version of the line's plan for the period.
+
+    ``based_on`` is the id of the line's newest plan version when the author started
+    (0: there was none): if a version of the same period has been saved since, the save
+    is refused with :class:`StaleObject` naming it, so nobody adds a draft without having
+    seen a colleague's. ``None`` (an import, a script) saves without that check.
 
     The audit history records the new draft's status and its target against
     the previous version's target.
     """
     # Lock the line so two people saving at once get distinct version numbers.
     OrgUnit.objects.select_for_update().get(pk=line.pk)
+    if based_on is not None:
+        newer = (
+            PlanVersion.objects.filter(unit=line, period_label=period_label, pk__gt=based_on)
+            .order_by("-number")
+            .first()
+        )
+        if newer is not None:
+            raise StaleObject(
+                newer,
+                _(
+                    "Version %(number)s of the %(period)s plan was saved by someone else "
+                    "since you started; look at it first, then save again to add yours "
+                    "after it."
+                )
+                % {"number": newer.number, "period": period_label},
+            )
     latest = PlanVersion.objects.filter(unit=line, period_label=period_label).aggregate(
         Max("number")
     )["number__max"]
