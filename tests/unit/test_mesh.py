@@ -41,6 +41,7 @@ from salesmesh.core.mesh import (
     diagnose_funnel,
     funnel_attribution,
     funnel_factors,
+    funnel_gap,
     health_of,
     plan_indicators,
     probability_mesh,
@@ -652,6 +653,28 @@ def test_funnel_factors_multiply_out_to_plan_to_date_and_actual_revenue():
     messages = [str(m) for m in diagnose_funnel(plan=PLAN, actual=ACTUAL, elapsed=share)]
     assert messages[1] == "Calls on plan."
     assert messages[2].startswith("Reach rate 25% under plan explains")
+
+    # The mesh's one-split path gives the same attribution and the same sentences.
+    assert funnel_gap(plan=PLAN, actual=ACTUAL, elapsed=share) == (
+        attribution,
+        diagnose_funnel(plan=PLAN, actual=ACTUAL, elapsed=share),
+    )
+
+
+@settings(max_examples=200, deadline=None)
+@given(pair=factor_pairs())
+def test_diagnose_given_the_attribution_says_the_same(pair):
+    plan, actual = pair
+    factors = [comparison(key, key, str(plan[key]), str(actual[key])) for key in plan]
+    attribution = attribute_gap(plan_factors=plan, actual_factors=actual)
+    assert diagnose(factors=factors, attribution=attribution) == diagnose(factors=factors)
+
+
+def test_diagnose_refuses_an_attribution_of_other_factors():
+    factors = [comparison("calls", "calls", "100", "80")]
+    other = attribute_gap(plan_factors={"visits": D(10)}, actual_factors={"visits": D(8)})
+    with pytest.raises(AttributionError):
+        diagnose(factors=factors, attribution=other)
 
 
 def test_unmeasurable_factors_are_taken_at_plan():

@@ -299,20 +299,28 @@ def _factor_message(
 
 
 def diagnose(
-    *, factors: Sequence[FactorComparison], on_plan_tolerance: Decimal = ON_PLAN_TOLERANCE
+    *,
+    factors: Sequence[FactorComparison],
+    on_plan_tolerance: Decimal = ON_PLAN_TOLERANCE,
+    attribution: Attribution | None = None,
 ) -> tuple[Message, ...]:
     """The bottleneck in words: the factor that explains most of the gap, then each factor.
 
     E.g. "Bottleneck: reach rate.", "Calls on plan.", "Reach rate 40% under plan explains 70%
     of the gap (−1,234.00)." Factors within ``on_plan_tolerance`` (relative) of plan are
     called on plan. Percentages are pre-formatted; amounts are signed Decimals.
+    ``attribution``: these factors' ``attribute_gap``, when the caller has it already (the
+    split is the costly part; passing it gives the same sentences).
     """
     if len({factor.key for factor in factors}) != len(factors):
         raise AttributionError("factor keys must be unique")
-    attribution = attribute_gap(
-        plan_factors={factor.key: factor.plan for factor in factors},
-        actual_factors={factor.key: factor.actual for factor in factors},
-    )
+    if attribution is None:
+        attribution = attribute_gap(
+            plan_factors={factor.key: factor.plan for factor in factors},
+            actual_factors={factor.key: factor.actual for factor in factors},
+        )
+    elif [share.key for share in attribution.shares] != [factor.key for factor in factors]:
+        raise AttributionError("the attribution is not of these factors")
     gap = attribution.gap
     sentences = [
         _factor_message(factor, share, gap, on_plan_tolerance)

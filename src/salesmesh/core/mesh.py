@@ -89,6 +89,7 @@ __all__ = [
     "exact_decimal",
     "funnel_attribution",
     "funnel_factors",
+    "funnel_gap",
     "health_of",
     "mesh_node",
     "plan_indicators",
@@ -796,6 +797,22 @@ def diagnose_funnel(
 ) -> tuple[Message, ...]:
     """A person's (or node's) bottleneck in words, from their plan and actual indicators."""
     return diagnose(factors=funnel_factors(plan=plan, actual=actual, elapsed=elapsed))
+
+
+def funnel_gap(
+    *, plan: PlanIndicators, actual: ActualIndicators, elapsed: Fraction
+) -> tuple[Attribution, tuple[Message, ...]]:
+    """``funnel_attribution`` and ``diagnose_funnel`` together, splitting the gap once.
+
+    The mesh gives every person both; the split (exact logarithms, the cents shared out) is
+    most of a person's cost, and this does it once instead of twice.
+    """
+    factors = funnel_factors(plan=plan, actual=actual, elapsed=elapsed)
+    attribution = attribute_gap(
+        plan_factors={factor.key: factor.plan for factor in factors},
+        actual_factors={factor.key: factor.actual for factor in factors},
+    )
+    return attribution, diagnose(factors=factors, attribution=attribution)
 
 
 # -- catch-up plan ---------------------------------------------------------------------------

@@ -44,8 +44,7 @@ from salesmesh.core.mesh import (
     PlanIndicators,
     PlanStage,
     catch_up,
-    diagnose_funnel,
-    funnel_attribution,
+    funnel_gap,
     plan_indicators,
     probability_mesh,
     rep_plan_indicators,
@@ -361,6 +360,7 @@ def build(
                 continue
             mine_plan = rep_plan_indicators(inputs=inputs, plan=result, rep_id=rep_id)
             mine_actual = replace(per_rep[person.pk], sources=())
+            attribution, diagnosis = funnel_gap(plan=mine_plan, actual=mine_actual, elapsed=elapsed)
             person_meshes.append(
                 PersonMesh(
                     person_id=person.pk,
@@ -373,12 +373,11 @@ def build(
                         calendar=calendar,
                         thresholds=thresholds,
                     ),
-                    attribution=funnel_attribution(
-                        plan=mine_plan, actual=mine_actual, elapsed=elapsed
-                    ),
-                    diagnosis=diagnose_funnel(plan=mine_plan, actual=mine_actual, elapsed=elapsed),
+                    attribution=attribution,
+                    diagnosis=diagnosis,
                 )
             )
+    attribution, diagnosis = funnel_gap(plan=node_plan, actual=actual, elapsed=elapsed)
     return MeshReport(
         version_id=version.pk,
         unit_id=unit.pk,
@@ -387,8 +386,8 @@ def build(
         period=period,
         as_of=day,
         root=root,
-        attribution=funnel_attribution(plan=node_plan, actual=actual, elapsed=elapsed),
-        diagnosis=diagnose_funnel(plan=node_plan, actual=actual, elapsed=elapsed),
+        attribution=attribution,
+        diagnosis=diagnosis,
         people=tuple(person_meshes),
         # The re-plan depends on the plan, the node's reps of it, the day and the revenue
         # closed alone: kept with the loaded plan (≈ 15 ms for a line of 1,000 reps).
