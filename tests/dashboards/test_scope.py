@@ -113,3 +113,72 @@ def test_no_approved_plan_is_none(demo_company):
     ka = OrgUnit.objects.get(code="ka")
     PlanVersion.objects.filter(unit=ka).update(status=PlanStatus.DRAFT)
     assert approved_plan_for(line=ka, as_of=date(2026, 6, 1)) is None
+
+
+def _members(code: str) -> set[int]:
+    return set(Membership.objects.filter(unit__code=code).values_list("user_id", flat=True))
+
+
+def test_a_manager_of_two_teams_picks_one_at_a_time(demo_company):
+    """The east team's manager made manager of record of the south team too: both are
+    choices, in tree order; each narrows the people; other units are not found."""
+    manager = User.objects.get(username="cao.zihan")
+    OrgUnit.objects.filter(code="smb-south").update(manager=manager)
+    scope = scopes_of("cao.zihan")["smb"]
+    assert [u.code for u in scope.unit_choices] == ["smb-east", "smb-south"]
+    assert scope.person_ids == _members("smb-east") | _members("smb-south")
+    assert scope.top_unit.code == "smb-east"  # unfocused: the first, people of both
+    south = scope.focused_on("smb-south")
+    assert (south.top_unit.code, south.focus.code) == ("smb-south", "smb-south")
+    assert south.person_ids == _members("smb-south")
+    assert not south.whole_line
+    for other in ("smb-north", "smb", "ka", ""):
+        with pytest.raises(Http404):
+            scope.focused_on(other)
+    assert [s.focus.code for s in scope.per_unit()] == ["smb-east", "smb-south"]
+    # The API's and the mesh's scope: one unit, the first unless one is named.
+    assert line_scope_or_404(user=manager, code="smb").person_ids == _members("smb-east")
+    named = line_scope_or_404(user=manager, code="smb", unit="smb-south")
+    assert named.person_ids == _members("smb-south")
+    with pytest.raises(Http404):
+        line_scope_or_404(user=manager, code="smb", unit="smb-north")
+
+
+def test_one_unit_only_has_nothing_to_pick(demo_company):
+    team = scopes_of("cao.zihan")["smb"]
+    line = scopes_of("manager")["smb"]
+    assert team.unit_choices == ()
+    assert team.per_unit() == [team]
+    assert team.one_unit() is team
+    # Naming the one unit they manage is allowed, and the same view.
+    assert team.focused_on("smb-east").person_ids == team.person_ids
+    assert line.focused_on("smb").person_ids == line.person_ids
+    with pytest.raises(Http404):
+        line.focused_on("smb-east")  # a team inside the line is not one of their units
+    with pytest.raises(Http404):
+        scopes_of("rep")["smb"].focused_on("smb-east")
+
+
+def test_the_behaviour_dashboard_narrows_to_a_unit_only_when_asked(client, demo_company):
+    """A manager of two behaviour teams sees both teams' scorecards, or one with ?unit=;
+    the unit picker offers "all" first."""
+    manager = User.objects.get(username="feng.zhiqiang")
+    # Manager of the SDR and BD teams, no longer of the line.
+    OrgUnit.objects.filter(code="ka").update(manager=None)
+    Membership.objects.filter(user=manager, unit__code="ka").delete()
+    OrgUnit.objects.filter(code__in=["ka-sdr", "ka-bd"]).update(manager=manager)
+    client.force_login(manager)
+    url = "/dashboards/behaviour/"
+
+    both = client.get(url, {"line": "ka"}, HTTP_ACCEPT_LANGUAGE="en")
+    assert both.status_code == 200
+    page = both.content.decode()
+    assert 'id="unit-picker"' in page
+    assert "All my units" in page
+    assert both.context["scope"].person_ids == _members("ka-sdr") | _members("ka-bd")
+
+    bd = client.get(url, {"line": "ka", "unit": "ka-bd"})
+    assert bd.status_code == 200
+    assert bd.context["scope"].person_ids == _members("ka-bd")
+    assert "unit=ka-bd" in bd.context["query"]
+    assert client.get(url, {"line": "ka", "unit": "ka-presales"}).status_code == 404
