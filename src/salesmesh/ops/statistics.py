@@ -31,13 +31,18 @@ filled in one go has none, and the planner takes it for empty: on a freshly seed
 mesh's won-deals query ran as a nested loop over 4,500 deals × the quarter's stage moves,
 265 ms instead of 1, and the load benchmark's dashboards missed their budget for it. So the
 same moments run PostgreSQL's ``ANALYZE`` too; it samples a fixed number of rows per table
-(30,000 at the default statistics target), so it stays in seconds on large tables.
+(30,000 at the default statistics target), so it stays in seconds on large tables. It
+complements autovacuum (PostgreSQL's default, to keep on): the row counts it writes stay
+until the next ``ANALYZE``, so a database that then grows only through the pages needs
+autovacuum to follow it. ``SALESMESH_POSTGRESQL_ANALYZE = False`` turns it off (the test
+settings do: each test's rows are rolled back, but the counts would not be).
 """
 
 from __future__ import annotations
 
 from typing import Any
 
+from django.conf import settings
 from django.db import DEFAULT_DB_ALIAS, connections
 
 __all__ = ["ANALYSIS_LIMIT", "refresh_after_migrate", "refresh_planner_statistics"]
@@ -47,14 +52,14 @@ ANALYSIS_LIMIT = 2000
 
 
 def refresh_planner_statistics(using: str = DEFAULT_DB_ALIAS) -> bool:
-    """Refresh the planner statistics (SQLite sampled, PostgreSQL); False on another database."""
+    """Refresh the planner statistics (SQLite sampled, PostgreSQL); False when nothing ran."""
     connection = connections[using]
     if connection.vendor == "sqlite":
         with connection.cursor() as cursor:
             cursor.execute(f"PRAGMA analysis_limit = {ANALYSIS_LIMIT:d}")
             cursor.execute("ANALYZE")
         return True
-    if connection.vendor == "postgresql":
+    if connection.vendor == "postgresql" and settings.SALESMESH_POSTGRESQL_ANALYZE:
         with connection.cursor() as cursor:
             cursor.execute("ANALYZE")
         return True

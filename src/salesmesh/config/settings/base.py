@@ -184,6 +184,10 @@ LOGGING = logging_config(json_lines=env.env_bool("SALESMESH_LOG_JSON", default=F
 # The work calendar used when an org unit does not name its own country.
 SALESMESH_DEFAULT_COUNTRY = "CN"
 
+# PostgreSQL's ANALYZE after migrate, imports, rollup rebuilds and seed-demo
+# (salesmesh.ops.statistics); the test settings turn it off.
+SALESMESH_POSTGRESQL_ANALYZE = True
+
 # Paradigm-advisor thresholds: the documented defaults (core.advisor) unless
 # overridden, e.g. SALESMESH_ADVISOR_THRESHOLDS='{"demand_customers": [30, 300, 3000]}'.
 SALESMESH_ADVISOR_THRESHOLDS = env.advisor_thresholds("SALESMESH_ADVISOR_THRESHOLDS")
