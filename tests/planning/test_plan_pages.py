@@ -296,3 +296,16 @@ def test_two_editors_the_second_save_is_refused_until_they_have_seen_the_first(c
     )
     assert again.status_code == 302
     assert PlanVersion.objects.latest("pk").number == first.number + 1
+
+
+def test_a_tampered_based_on_is_named_not_ignored(client, login_as):
+    login_as("manager")
+    url = reverse("planning:plan_edit", args=["smb"])
+    text = editor_text(client, "smb")
+    before = PlanVersion.objects.count()
+    response = client.post(
+        url, {"assumptions": text, "based_on": "yesterday", "save": "1"}, HTTP_ACCEPT_LANGUAGE="en"
+    )
+    assert response.status_code == 200
+    assert PlanVersion.objects.count() == before
+    assert "Enter a whole number." in response.content.decode()

@@ -41,13 +41,8 @@ class DashboardContext:
     @property
     def query(self) -> str:
         """``line=…&unit=…&as_of=…``: what a partial's URL carries to show the same scope."""
-        params: dict[str, str] = {}
-        if self.scope is not None:
-            params["line"] = self.scope.line.code
-        if self.focus is not None:
-            params["unit"] = self.focus.code
-        params["as_of"] = self.as_of.isoformat()
-        return urlencode(params)
+        scope = self.scope.params if self.scope is not None else {}
+        return urlencode({**scope, "as_of": self.as_of.isoformat()})
 
     def template_context(self) -> dict[str, Any]:
         return {

@@ -45,11 +45,7 @@ class LineSummary:
     @property
     def query(self) -> str:
         """``line=…`` (and ``unit=…``) for links to the row's mesh."""
-        focus = self.scope.focus
-        params = {"line": self.scope.line.code}
-        if focus is not None:
-            params["unit"] = focus.code
-        return urlencode(params)
+        return urlencode(self.scope.params)
 
     @property
     def attainment(self) -> Decimal | None:

@@ -61,6 +61,13 @@ class LineScope:
         return self.managed_units[0] if self.managed_units else None
 
     @property
+    def params(self) -> dict[str, str]:
+        """``line`` (and ``unit`` when one is chosen): what a URL carries to show this scope."""
+        if self.focus is None:
+            return {"line": self.line.code}
+        return {"line": self.line.code, "unit": self.focus.code}
+
+    @property
     def unit_choices(self) -> tuple[OrgUnit, ...]:
         """The units the user may switch between (only when they manage more than one)."""
         return self.managed_units if len(self.managed_units) > 1 else ()

@@ -21,7 +21,6 @@ from django.views.decorators.http import require_POST
 from salesmesh.audit.locking import StaleObject
 from salesmesh.audit.selectors import history_for
 from salesmesh.core.diff import diff
-from salesmesh.org.models import OrgUnit
 from salesmesh.planfile.loader import PlanFileError
 from salesmesh.planfile.report import report_to_dict, report_to_json
 from salesmesh.planfile.xlsx import workbook_bytes
@@ -37,6 +36,7 @@ from salesmesh.planning.selectors import (
     can_approve,
     line_managed_by,
     line_managed_or_404,
+    newest_version_id,
     plan_versions,
 )
 from salesmesh.planning.services import plan_version_approve, plan_version_save
@@ -85,6 +85,7 @@ def plan_edit(request: HttpRequest, code: str) -> HttpResponse:
             raise Http404
     report = None
     problems: list[tuple[str, str]] = []
+    newer: PlanVersion | None = None
     if request.method == "POST":
         form = PlanEditorForm(request.POST)
         if form.is_valid():
@@ -108,47 +109,39 @@ def plan_edit(request: HttpRequest, code: str) -> HttpResponse:
                 except StaleObject as stale:
                     # The author's text stays in the form; the newer version is linked,
                     # and saving again (now based on it) adds theirs after it.
-                    form = PlanEditorForm(
-                        {**request.POST.dict(), "based_on": _newest_version_id(line)}
-                    )
+                    newer = stale.record
+                    data = request.POST.copy()
+                    data["based_on"] = str(newest_version_id(line=line))
+                    form = PlanEditorForm(data)
                     form.is_valid()
                     form.add_error(None, stale)
-                    return render(
+                else:
+                    messages.success(
                         request,
-                        "planning/plan_edit.html",
-                        {
-                            "line": line,
-                            "form": form,
-                            "report": report,
-                            "problems": problems,
-                            "base": base,
-                            "newer": stale.record,
-                        },
-                        status=409,
+                        _("Saved as draft version %(number)s.") % {"number": version.number},
                     )
-                messages.success(
-                    request, _("Saved as draft version %(number)s.") % {"number": version.number}
-                )
-                return redirect("planning:plan_detail", pk=version.pk)
+                    return redirect("planning:plan_detail", pk=version.pk)
     else:
         source = base.assumptions if base else starting_assumptions(line=line)
         form = PlanEditorForm(
             initial={
                 "assumptions": assumptions_for_editing(source),
-                "based_on": _newest_version_id(line),
+                "based_on": newest_version_id(line=line),
             }
         )
     return render(
         request,
         "planning/plan_edit.html",
-        {"line": line, "form": form, "report": report, "problems": problems, "base": base},
+        {
+            "line": line,
+            "form": form,
+            "report": report,
+            "problems": problems,
+            "base": base,
+            "newer": newer,
+        },
+        status=409 if newer is not None else 200,
     )
-
-
-def _newest_version_id(line: OrgUnit) -> int:
-    """The id of the line's newest plan version of any period (0 when it has none)."""
-    newest = PlanVersion.objects.filter(unit=line).order_by("-pk").values_list("pk", flat=True)
-    return newest.first() or 0
 
 
 def plan_detail(request: HttpRequest, pk: int) -> HttpResponse:

@@ -54,3 +54,13 @@ def plan_versions(*, line: OrgUnit) -> QuerySet[PlanVersion]:
         .defer("assumptions", "result")
         .order_by("-period_label", "-number")
     )
+
+
+def newest_version_id(*, line: OrgUnit) -> int:
+    """The id of the line's newest plan version of any period (0 when it has none).
+
+    What a new draft is ``based_on`` (``services.plan_version_save``): a version of the
+    draft's period with a larger id was saved after its author started.
+    """
+    newest = PlanVersion.objects.filter(unit=line).order_by("-pk").values_list("pk", flat=True)
+    return newest.first() or 0
